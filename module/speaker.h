@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * speaker: per-phase system call filtering for containers.
+ *
+ * Declarations shared by the module's files. Each file owns one
+ * responsibility: configfs.c the user interface, filter.c the classic BPF
+ * checker and evaluator, phase.c the phase machine, attach.c the map from
+ * PID namespaces to items, enforce.c the per-call decision, tracepoints.c
+ * the glue to the kernel's tracepoints.
+ */
+#ifndef _SPEAKER_H
+#define _SPEAKER_H
+
+#include <linux/atomic.h>
+#include <linux/audit.h>
+#include <linux/configfs.h>
+#include <linux/filter.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/ratelimit.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#define SPEAKER_VERSION		"0.1.0"
+
+enum speaker_phase {
+	SPEAKER_IDLE,
+	SPEAKER_ARMED,
+	SPEAKER_BOOTING,
+	SPEAKER_RUNNING,
+	SPEAKER_SHUTDOWN,
+	SPEAKER_EXITED,
+	SPEAKER_NR_PHASE_STATES,
+};
+
+/* The three phases that carry a filter, indexed from SPEAKER_BOOTING. */
+#define SPEAKER_NR_FILTERS	3
+
+static inline bool speaker_phase_filtered(int phase)
+{
+	return phase >= SPEAKER_BOOTING && phase <= SPEAKER_SHUTDOWN;
+}
+
+static inline int speaker_filter_slot(int phase)
+{
+	return phase - SPEAKER_BOOTING;
+}
+
+enum speaker_mode {
+	SPEAKER_ENFORCE,
+	SPEAKER_COMPLAIN,
+	SPEAKER_TRACE,
+};
+
+/*
+ * A call is identified by an arch slot and a number below SPEAKER_NR_MAX.
+ * x32 calls are x86_64 calls with __X32_SYSCALL_BIT set in nr; their slot
+ * keeps the number without that bit.
+ */
+enum speaker_arch {
+	SPEAKER_ARCH_X86_64,
+	SPEAKER_ARCH_X32,
+	SPEAKER_ARCH_I386,
+	SPEAKER_NR_ARCHES,
+};
+
+#define SPEAKER_NR_MAX		1024
+#define SPEAKER_X32_BIT		0x40000000U
+
+/**
+ * speaker_call_slot() - map seccomp's (arch, nr) to a table position
+ * @arch: AUDIT_ARCH_* value as in struct seccomp_data
+ * @nr: system call number as in struct seccomp_data
+ * @slot: set to the arch slot
+ * @idx: set to the number within the slot
+ *
+ * Return: true if the call fits the per-arch tables, false otherwise
+ * (such calls are never tabled or recorded, only evaluated).
+ */
+static inline bool speaker_call_slot(u32 arch, int nr, int *slot,
+				     unsigned int *idx)
+{
+	u32 n = nr;
+
+	if (arch == AUDIT_ARCH_I386) {
+		*slot = SPEAKER_ARCH_I386;
+	} else if (n & SPEAKER_X32_BIT) {
+		*slot = SPEAKER_ARCH_X32;
+		n &= ~SPEAKER_X32_BIT;
+	} else {
+		*slot = SPEAKER_ARCH_X86_64;
+	}
+	*idx = n;
+	return n < SPEAKER_NR_MAX;
+}
+
+/* Most distinct return values a filter's verdict table can hold. */
+#define SPEAKER_MAX_VERDICTS	32
+
+/**
+ * struct speaker_filter - a validated classic BPF program of one phase
+ * @rcu: frees the filter after readers are done
+ * @len: number of instructions
+ * @nverdicts: entries used in @verdicts, entry 0 is unused
+ * @verdicts: distinct return values found by the analysis
+ * @table: for each call, an index into @verdicts, or 0 when the verdict
+ *	depends on more than nr and arch and the program must run
+ * @insns: the program exactly as written by the user
+ *
+ * Immutable once published; replaced as a whole under RCU.
+ */
+struct speaker_filter {
+	struct rcu_head rcu;
+	unsigned int len;
+	unsigned int nverdicts;
+	u32 verdicts[SPEAKER_MAX_VERDICTS];
+	u8 table[SPEAKER_NR_ARCHES][SPEAKER_NR_MAX];
+	struct sock_filter insns[];
+};
+
+struct speaker_filter *speaker_filter_create(const void *buf, size_t size,
+					     char *why, size_t why_len);
+u32 speaker_filter_run(const struct speaker_filter *f,
+		       const struct seccomp_data *sd);
+
+/* Entries kept of the most recent violations. */
+#define SPEAKER_NR_RECENT	16
+/* Entries kept of the transition history. */
+#define SPEAKER_NR_TRANSITIONS	8
+
+struct speaker_violation {
+	u64 seq;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	int phase;
+	u32 arch;
+	int nr;
+	u32 ret;
+	bool complain;
+};
+
+struct speaker_transition {
+	int phase;
+	u64 since_attach_ns;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+};
+
+#define SPEAKER_BITMAP(n)	DECLARE_BITMAP(n, SPEAKER_NR_MAX)
+
+/**
+ * struct speaker_item - one configfs item: a container and its filters
+ * @item: the configfs item; its reference count owns the structure
+ * @lock: serializes configuration writes (filters, mode, service, settle,
+ *	stop signals, status); probes read these fields with READ_ONCE or
+ *	rcu_dereference and never take it
+ * @filters: per-phase program, published with rcu_assign_pointer()
+ * @status: per-phase result of the last program write, under @lock
+ * @mode: enum speaker_mode
+ * @service: comm of the main service process, empty for "first exec";
+ *	written under @lock and @state_lock, so either protects reads
+ * @settle_ms: quiet period that ends booting
+ * @stop_signals: bit (sig - 1) set for each signal that starts shutdown
+ * @hnode: in the namespace table while attached (attach.c)
+ * @armed_node: in the armed list while armed (attach.c)
+ * @ns: attached PID namespace, reference held; under speaker_ns_lock
+ * @armed_pid: armed process, reference held; under speaker_ns_lock
+ * @target_nr: PID as written to target, shown back while attached or armed
+ * @release_pending: set by the exit probe, consumed by @release_work
+ * @release_work: drops the namespace references after the init exited
+ * @state_lock: protects the phase machine below; taken from probes, timers
+ *	and process context, always with interrupts disabled
+ * @phase: enum speaker_phase; written under @state_lock, read locklessly
+ * @attach_time: ktime of the attach, in ns
+ * @service_execd: the service (or first process) has exec'd
+ * @service_tgid: its thread group ID in @ns
+ * @service_pid: its thread group ID as the host sees it, for the log
+ * @service_comm: its comm
+ * @last_new: jiffies of the most recent first-time call while booting
+ * @settle_timer: fires when booting may have settled
+ * @transitions: history of phase changes, @ntransitions entries written
+ * @seen: calls used since attach, for the settle detector; atomic bitops
+ * @recorded: calls used per phase in trace mode; atomic bitops
+ * @denied: exact count of non-allowed calls per phase
+ * @vlock: protects @recent and @vseq
+ * @recent: ring of the most recent violations
+ * @vseq: number of violations ever put in @recent
+ * @rs: rate limit of this item's log lines
+ * @rcu: defers the final free past probes that may still hold the item
+ */
+struct speaker_item {
+	struct config_item item;
+
+	struct mutex lock;		/* see above: configuration */
+	struct speaker_filter __rcu *filters[SPEAKER_NR_FILTERS];
+	char status[SPEAKER_NR_FILTERS][80];
+	int mode;
+	char service[TASK_COMM_LEN];
+	unsigned int settle_ms;
+	u64 stop_signals;
+
+	struct hlist_node hnode;
+	struct list_head armed_node;
+	struct pid_namespace *ns;
+	struct pid *armed_pid;
+	pid_t target_nr;
+	bool release_pending;
+	struct work_struct release_work;
+
+	spinlock_t state_lock;		/* see above: phase machine */
+	int phase;
+	u64 attach_time;
+	bool service_execd;
+	pid_t service_tgid;
+	pid_t service_pid;
+	char service_comm[TASK_COMM_LEN];
+	unsigned long last_new;
+	struct timer_list settle_timer;
+	struct speaker_transition transitions[SPEAKER_NR_TRANSITIONS];
+	unsigned int ntransitions;
+
+	SPEAKER_BITMAP(seen[SPEAKER_NR_ARCHES]);
+	SPEAKER_BITMAP(recorded[SPEAKER_NR_FILTERS][SPEAKER_NR_ARCHES]);
+
+	atomic64_t denied[SPEAKER_NR_FILTERS];
+	spinlock_t vlock;		/* see above: @recent, @vseq */
+	struct speaker_violation recent[SPEAKER_NR_RECENT];
+	u64 vseq;
+	struct ratelimit_state rs;
+
+	struct rcu_head rcu;
+};
+
+static inline struct speaker_item *to_speaker_item(struct config_item *item)
+{
+	return container_of(item, struct speaker_item, item);
+}
+
+static inline const char *speaker_name(struct speaker_item *si)
+{
+	return config_item_name(&si->item);
+}
+
+/* configfs.c */
+int speaker_configfs_init(void);
+void speaker_configfs_exit(void);
+
+/* attach.c */
+struct speaker_item *speaker_lookup(struct pid_namespace *ns);
+int speaker_target_set(struct speaker_item *si, pid_t nr);
+void speaker_detach(struct speaker_item *si);
+void speaker_exited(struct speaker_item *si, struct pid_namespace *ns,
+		    struct task_struct *p);
+void speaker_release_work(struct work_struct *work);
+void speaker_fork(struct task_struct *parent, struct task_struct *child);
+
+/* phase.c */
+extern const char *const speaker_phase_names[SPEAKER_NR_PHASE_STATES];
+void speaker_phase_init(struct speaker_item *si);
+void speaker_phase_attached(struct speaker_item *si, pid_t service,
+			    struct task_struct *init);
+void speaker_phase_set(struct speaker_item *si, int phase,
+		       struct task_struct *why);
+void speaker_phase_new_call(struct speaker_item *si);
+void speaker_phase_exec(struct speaker_item *si, struct task_struct *p);
+void speaker_phase_signal(struct speaker_item *si, int sig,
+			  struct task_struct *target);
+bool speaker_phase_exit(struct speaker_item *si, struct task_struct *p);
+ssize_t speaker_transitions_show(struct speaker_item *si, char *page);
+ssize_t speaker_detector_show(struct speaker_item *si, char *page);
+
+/* enforce.c */
+void speaker_syscall(struct speaker_item *si, struct pt_regs *regs, long id);
+ssize_t speaker_violations_show(struct speaker_item *si, char *page);
+size_t speaker_recorded_format(struct speaker_item *si, char *buf, size_t size);
+const char *speaker_action_name(u32 ret);
+
+/* tracepoints.c */
+int speaker_tracepoints_init(void);
+int speaker_probes_get(void);
+void speaker_probes_put(void);
+
+/* syscall_names.c */
+const char *speaker_syscall_name(int slot, unsigned int idx);
+extern const char *const speaker_arch_names[SPEAKER_NR_ARCHES];
+
+#endif /* _SPEAKER_H */
