@@ -26,7 +26,7 @@
  * - speaker_mutex serializes every attach, arm and detach done from process
  *   context, and with them the registration of the probes.
  * - speaker_ns_lock protects writers of speaker_ns_table, speaker_armed and
- *   of every item's ns and armed_pid; it is taken from the fork probe, so
+ *   of every item's ns, init_pid and armed_pid; it is taken from the fork probe, so
  *   always with interrupts disabled. Readers of the table and the list use
  *   RCU (probes run with preemption disabled).
  * Order: speaker_mutex, then speaker_ns_lock, then an item's state_lock.
@@ -88,6 +88,7 @@ static void speaker_attach_locked(struct speaker_item *si,
 {
 	lockdep_assert_held(&speaker_ns_lock);
 	si->ns = ns;
+	si->init_pid = get_pid(task_pid(init));
 	hash_add_rcu(speaker_ns_table, &si->hnode, (unsigned long)ns);
 	speaker_phase_attached(si, service, init);
 }
@@ -149,9 +150,15 @@ void speaker_fork(struct task_struct *parent, struct task_struct *child)
 	}
 }
 
-/* Unhook @si from the map; the caller drops the references taken out. */
-static void speaker_unhook(struct speaker_item *si, struct pid_namespace **ns,
-			   struct pid **pid)
+/* References an item holds while attached or armed. */
+struct speaker_refs {
+	struct pid_namespace *ns;
+	struct pid *init_pid;
+	struct pid *armed_pid;
+};
+
+/* Unhook @si from the map and take its references out. */
+static bool speaker_unhook(struct speaker_item *si, struct speaker_refs *refs)
 {
 	unsigned long flags;
 
@@ -160,33 +167,56 @@ static void speaker_unhook(struct speaker_item *si, struct pid_namespace **ns,
 		hash_del_rcu(&si->hnode);
 	else if (si->armed_pid && !si->ns)
 		list_del_rcu(&si->armed_node);
-	*ns = si->ns;
-	*pid = si->armed_pid;
+	refs->ns = si->ns;
+	refs->init_pid = si->init_pid;
+	refs->armed_pid = si->armed_pid;
 	si->ns = NULL;
+	si->init_pid = NULL;
 	WRITE_ONCE(si->armed_pid, NULL);
 	spin_unlock_irqrestore(&speaker_ns_lock, flags);
+
+	return refs->ns || refs->armed_pid;
 }
 
 static void speaker_detach_locked(struct speaker_item *si, int phase)
 {
-	struct pid_namespace *ns;
-	struct pid *pid;
+	struct speaker_refs refs;
 
 	lockdep_assert_held(&speaker_mutex);
 	WRITE_ONCE(si->release_pending, false);
-	speaker_unhook(si, &ns, &pid);
-	if (!ns && !pid)
+	if (!speaker_unhook(si, &refs))
 		return;
 
 	speaker_phase_set(si, phase, NULL);
 	/* No probe may still see @si through the map once this returns. */
 	synchronize_rcu();
 	timer_delete_sync(&si->settle_timer);
-	if (ns)
-		put_pid_ns(ns);
-	put_pid(pid);
-	si->target_nr = 0;
+	if (refs.ns)
+		put_pid_ns(refs.ns);
+	put_pid(refs.init_pid);
+	put_pid(refs.armed_pid);
 	speaker_probes_put();
+}
+
+/**
+ * speaker_target_pid() - the PID to show in target
+ * @si: the item
+ *
+ * Return: the init of the attached namespace, else the armed process, as
+ * the reader sees them; 0 if none or if the reader cannot see it.
+ */
+pid_t speaker_target_pid(struct speaker_item *si)
+{
+	unsigned long flags;
+	pid_t nr = 0;
+
+	spin_lock_irqsave(&speaker_ns_lock, flags);
+	if (si->init_pid && !hlist_unhashed(&si->hnode))
+		nr = pid_vnr(si->init_pid);
+	else if (si->armed_pid && !si->ns)
+		nr = pid_vnr(si->armed_pid);
+	spin_unlock_irqrestore(&speaker_ns_lock, flags);
+	return nr;
 }
 
 /**
@@ -197,56 +227,77 @@ static void speaker_detach_locked(struct speaker_item *si, int phase)
  */
 void speaker_detach(struct speaker_item *si)
 {
-	cancel_work_sync(&si->release_work);
+	cancel_delayed_work_sync(&si->release_work);
 	mutex_lock(&speaker_mutex);
 	speaker_detach_locked(si, SPEAKER_IDLE);
 	mutex_unlock(&speaker_mutex);
+}
+
+/*
+ * Has every task of the namespace gone? The init's exit kills the others
+ * and waits for them to be reaped before the init becomes a zombie.
+ */
+static bool speaker_ns_empty(struct speaker_item *si)
+{
+	struct task_struct *init;
+	bool empty;
+
+	rcu_read_lock();
+	init = pid_task(si->init_pid, PIDTYPE_PID);
+	empty = !init || READ_ONCE(init->exit_state);
+	rcu_read_unlock();
+	return empty;
 }
 
 /**
  * speaker_release_work() - finish a detach that the exit probe started
  * @work: the item's release_work
  *
- * The exit probe cannot sleep, so it only unhooks the item and leaves the
- * references and the probe count to this work.
+ * The exit probe cannot sleep, so it only marks the item exited. Until the
+ * namespace is empty its dying tasks stay under the shutdown filter; then
+ * this work unhooks the item and drops its references.
  */
 void speaker_release_work(struct work_struct *work)
 {
-	struct speaker_item *si = container_of(work, struct speaker_item,
+	struct speaker_item *si = container_of(to_delayed_work(work),
+					       struct speaker_item,
 					       release_work);
 
 	mutex_lock(&speaker_mutex);
-	if (READ_ONCE(si->release_pending))
-		speaker_detach_locked(si, SPEAKER_EXITED);
+	if (READ_ONCE(si->release_pending)) {
+		if (speaker_ns_empty(si))
+			speaker_detach_locked(si, SPEAKER_EXITED);
+		else
+			schedule_delayed_work(&si->release_work, HZ / 50);
+	}
 	mutex_unlock(&speaker_mutex);
 }
 
 /**
- * speaker_exited() - detach an item whose namespace's init has exited
+ * speaker_exited() - start the detach of an item whose init is exiting
  * @si: the item
- * @ns: the namespace whose init exited
+ * @ns: the namespace whose init exits
  * @p: the last exiting thread of that init
  *
- * Context: exit probe; cannot sleep, so the references are dropped later
- * by the item's release_work.
+ * Context: exit probe; cannot sleep, so the detach is left to the item's
+ * release_work.
  */
 void speaker_exited(struct speaker_item *si, struct pid_namespace *ns,
 		    struct task_struct *p)
 {
 	unsigned long flags;
-	bool unhooked = false;
+	bool exited = false;
 
 	spin_lock_irqsave(&speaker_ns_lock, flags);
-	if (si->ns == ns && !hlist_unhashed(&si->hnode)) {
-		hash_del_rcu(&si->hnode);
+	if (si->ns == ns && !READ_ONCE(si->release_pending)) {
 		WRITE_ONCE(si->release_pending, true);
-		unhooked = true;
+		exited = true;
 	}
 	spin_unlock_irqrestore(&speaker_ns_lock, flags);
 
-	if (unhooked) {
+	if (exited) {
 		speaker_phase_set(si, SPEAKER_EXITED, p);
-		schedule_work(&si->release_work);
+		schedule_delayed_work(&si->release_work, 0);
 	}
 }
 
@@ -291,20 +342,23 @@ static int speaker_attach_ns(struct speaker_item *si, struct pid *pid,
 {
 	struct pid_namespace *ns = ns_of_pid(pid);
 	pid_t service = speaker_service_running(si, ns);
+	struct task_struct *init;
 	unsigned long flags;
 	int ret = 0;
 
 	rcu_read_lock();
+	init = pid_task(pid, PIDTYPE_PID);
 	spin_lock_irqsave(&speaker_ns_lock, flags);
-	if (speaker_lookup(ns) || speaker_covers_attached(ns))
+	if (!init)
+		ret = -ESRCH;
+	else if (speaker_lookup(ns) || speaker_covers_attached(ns))
 		ret = -EBUSY;
 	else
-		speaker_attach_locked(si, get_pid_ns(ns), service,
-				      pid_task(pid, PIDTYPE_PID));
+		speaker_attach_locked(si, get_pid_ns(ns), service, init);
 	spin_unlock_irqrestore(&speaker_ns_lock, flags);
 	rcu_read_unlock();
 
-	if (ret)
+	if (ret == -EBUSY)
 		pr_info_ratelimited("%s: PID %d: namespace overlaps one attached already\n",
 				    speaker_name(si), nr);
 	return ret;
@@ -345,8 +399,6 @@ static int speaker_target_locked(struct speaker_item *si, struct pid *pid,
 
 	if (ret)
 		speaker_probes_put();
-	else
-		si->target_nr = nr;
 	return ret;
 }
 
@@ -375,7 +427,7 @@ int speaker_target_set(struct speaker_item *si, pid_t nr)
 			return -ESRCH;
 	}
 
-	cancel_work_sync(&si->release_work);
+	cancel_delayed_work_sync(&si->release_work);
 	mutex_lock(&speaker_mutex);
 	speaker_detach_locked(si, SPEAKER_IDLE);
 	if (pid)

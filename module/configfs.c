@@ -19,6 +19,8 @@
  *	A PID as the writer sees it: the init of a PID namespace below the
  *	writer's attaches now; any other process arms the item for the first
  *	new PID namespace that it or a descendant creates. 0 detaches.
+ *	Reads show the init of the attached namespace, else the armed
+ *	process, else 0.
  * mode (rw)
  *	enforce, complain or trace.
  * phase (rw)
@@ -248,10 +250,8 @@ static ssize_t speaker_status_show(struct config_item *item, char *page)
 
 static ssize_t speaker_target_show(struct config_item *item, char *page)
 {
-	struct speaker_item *si = to_speaker_item(item);
-
 	return sysfs_emit(page, "%d\n",
-			  speaker_in_use(si) ? READ_ONCE(si->target_nr) : 0);
+			  speaker_target_pid(to_speaker_item(item)));
 }
 
 static ssize_t speaker_target_store(struct config_item *item,
@@ -598,7 +598,7 @@ static struct config_item *speaker_make_item(struct config_group *group,
 	si->stop_signals = BIT_ULL(SIGTERM - 1);
 	INIT_HLIST_NODE(&si->hnode);
 	INIT_LIST_HEAD(&si->armed_node);
-	INIT_WORK(&si->release_work, speaker_release_work);
+	INIT_DELAYED_WORK(&si->release_work, speaker_release_work);
 	spin_lock_init(&si->vlock);
 	ratelimit_state_init(&si->rs, 5 * HZ, 10);
 	speaker_phase_init(si);

@@ -243,7 +243,10 @@ void speaker_syscall(struct speaker_item *si, struct pt_regs *regs, long id)
 	bool tabled;
 	u32 ret;
 
-	if (!speaker_phase_filtered(phase))
+	/* Tasks dying with their init stay under the shutdown filter. */
+	if (phase == SPEAKER_EXITED)
+		phase = SPEAKER_SHUTDOWN;
+	else if (!speaker_phase_filtered(phase))
 		return;
 	fslot = speaker_filter_slot(phase);
 	tabled = speaker_call_slot(arch, id, &slot, &idx);

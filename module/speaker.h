@@ -169,9 +169,9 @@ struct speaker_transition {
  * @armed_node: in the armed list while armed (attach.c)
  * @ns: attached PID namespace, reference held; under speaker_ns_lock
  * @armed_pid: armed process, reference held; under speaker_ns_lock
- * @target_nr: PID as written to target, shown back while attached or armed
+ * @init_pid: init of @ns, reference held; under speaker_ns_lock
  * @release_pending: set by the exit probe, consumed by @release_work
- * @release_work: drops the namespace references after the init exited
+ * @release_work: detaches once the namespace of an exited init is empty
  * @state_lock: protects the phase machine below; taken from probes, timers
  *	and process context, always with interrupts disabled
  * @phase: enum speaker_phase; written under @state_lock, read locklessly
@@ -207,9 +207,9 @@ struct speaker_item {
 	struct list_head armed_node;
 	struct pid_namespace *ns;
 	struct pid *armed_pid;
-	pid_t target_nr;
+	struct pid *init_pid;
 	bool release_pending;
-	struct work_struct release_work;
+	struct delayed_work release_work;
 
 	spinlock_t state_lock;		/* see above: phase machine */
 	int phase;
@@ -253,6 +253,7 @@ void speaker_configfs_exit(void);
 struct speaker_item *speaker_lookup(struct pid_namespace *ns);
 int speaker_target_set(struct speaker_item *si, pid_t nr);
 void speaker_detach(struct speaker_item *si);
+pid_t speaker_target_pid(struct speaker_item *si);
 void speaker_exited(struct speaker_item *si, struct pid_namespace *ns,
 		    struct task_struct *p);
 void speaker_release_work(struct work_struct *work);
