@@ -11,7 +11,8 @@
  *	The phase's filter: an array of struct sock_filter as
  *	seccomp_export_bpf() writes it, at most BPF_MAXINSNS instructions.
  *	configfs hands the data over at close() and drops the result, so a
- *	refusal shows in ``status`` and in the program read back.
+ *	refusal shows in ``status`` and in the program read back. An empty
+ *	write removes the program, except while the item enforces.
  * status (ro)
  *	One line per phase: "<phase> <insns> ok|none|refused: <reason>",
  *	<insns> being the instructions in force.
@@ -143,9 +144,14 @@ static ssize_t speaker_program_write(struct speaker_item *si, int slot,
 	if (ret)
 		return ret;
 
-	f = speaker_filter_create(buf, size, why, sizeof(why));
+	f = size ? speaker_filter_create(buf, size, why, sizeof(why)) : NULL;
 
 	mutex_lock(&si->lock);
+	if (!f && speaker_in_use(si) && si->mode != SPEAKER_TRACE) {
+		/* An enforcing item never loses a program: fail closed. */
+		f = ERR_PTR(-EBUSY);
+		strscpy(why, "an enforcing item cannot lose a program", sizeof(why));
+	}
 	if (IS_ERR(f)) {
 		ret = PTR_ERR(f);
 		if (ret == -ENOMEM)
@@ -159,7 +165,7 @@ static ssize_t speaker_program_write(struct speaker_item *si, int slot,
 	}
 	old = speaker_filter_of(si, slot);
 	rcu_assign_pointer(si->filters[slot], f);
-	strscpy(si->status[slot], "ok", sizeof(si->status[slot]));
+	strscpy(si->status[slot], f ? "ok" : "none", sizeof(si->status[slot]));
 	mutex_unlock(&si->lock);
 
 	if (old)
