@@ -358,6 +358,8 @@ static int speaker_attach_ns(struct speaker_item *si, struct pid *pid,
 	spin_unlock_irqrestore(&speaker_ns_lock, flags);
 	rcu_read_unlock();
 
+	if (!ret)
+		speaker_tp_mark_ns(ns);
 	if (ret == -EBUSY)
 		pr_info_ratelimited("%s: PID %d: namespace overlaps one attached already\n",
 				    speaker_name(si), nr);

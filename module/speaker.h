@@ -284,6 +284,7 @@ const char *speaker_action_name(u32 ret);
 int speaker_tracepoints_init(void);
 int speaker_probes_get(void);
 void speaker_probes_put(void);
+void speaker_tp_mark_ns(struct pid_namespace *ns);
 
 /* syscall_names.c */
 const char *speaker_syscall_name(int slot, unsigned int idx);

@@ -10,32 +10,30 @@
  *
  * Probes run with preemption disabled (an RCU read side) and must not
  * sleep.
+ *
+ * Registering any sys_enter probe sets SYSCALL_TRACEPOINT work on every
+ * task, which sends all their system calls down the slow path. While
+ * speaker is the only user of the syscall tracepoints, it clears that work
+ * again on each task outside a watched namespace at the task's first
+ * traced call, and sets it on tasks that enter one: on the children that
+ * fork into a watched namespace, and on every task of a namespace that is
+ * attached. A watch work checks once a second whether another tracer has
+ * come (perf, ftrace or BPF on sys_enter or sys_exit); then it gives every
+ * task the work bit back and stops clearing. Such a tracer may miss the
+ * calls of cleared tasks for up to that second: a known shortcoming.
  */
 
 #define pr_fmt(fmt) "speaker: " fmt
 
+#include <linux/jump_label.h>
 #include <linux/pid_namespace.h>
+#include <linux/sched/signal.h>
 #include <linux/tracepoint.h>
 
 #include "speaker.h"
 
-static void speaker_probe_sys_enter(void *data, struct pt_regs *regs, long id)
-{
-	struct pid_namespace *ns = ns_of_pid(task_pid(current));
-	struct speaker_item *si;
-
-	if (likely(!ns || !ns->level))
-		return;
-	si = speaker_lookup(ns);
-	if (si)
-		speaker_syscall(si, regs, id);
-}
-
-static void speaker_probe_fork(void *data, struct task_struct *parent,
-			       struct task_struct *child)
-{
-	speaker_fork(parent, child);
-}
+/* True while no other tracer uses sys_enter or sys_exit. */
+static bool speaker_tp_exclusive;
 
 static struct speaker_item *speaker_watcher(struct task_struct *p)
 {
@@ -44,6 +42,25 @@ static struct speaker_item *speaker_watcher(struct task_struct *p)
 	if (!ns || !ns->level)
 		return NULL;
 	return speaker_lookup(ns);
+}
+
+static void speaker_probe_sys_enter(void *data, struct pt_regs *regs, long id)
+{
+	struct speaker_item *si = speaker_watcher(current);
+
+	if (si)
+		speaker_syscall(si, regs, id);
+	else if (READ_ONCE(speaker_tp_exclusive))
+		clear_task_syscall_work(current, SYSCALL_TRACEPOINT);
+}
+
+static void speaker_probe_fork(void *data, struct task_struct *parent,
+			       struct task_struct *child)
+{
+	speaker_fork(parent, child);
+	/* A child of a task outside may be born inside: setns(), attach. */
+	if (speaker_watcher(child))
+		set_task_syscall_work(child, SYSCALL_TRACEPOINT);
 }
 
 static void speaker_probe_exec(void *data, struct task_struct *p,
@@ -89,6 +106,9 @@ static struct speaker_tp speaker_tps[] = {
 	{ "sys_enter", speaker_probe_sys_enter },
 };
 
+/* Not probed; watched for other users. */
+static struct tracepoint *speaker_tp_sys_exit;
+
 /*
  * Serializes the users count with registration; taken only in process
  * context, under attach.c's speaker_mutex.
@@ -103,6 +123,85 @@ static void speaker_tp_find(struct tracepoint *tp, void *priv)
 	for (i = 0; i < ARRAY_SIZE(speaker_tps); i++)
 		if (!strcmp(tp->name, speaker_tps[i].name))
 			speaker_tps[i].tp = tp;
+	if (!strcmp(tp->name, "sys_exit"))
+		speaker_tp_sys_exit = tp;
+}
+
+static struct tracepoint *speaker_tp_sys_enter(void)
+{
+	return speaker_tps[ARRAY_SIZE(speaker_tps) - 1].tp;
+}
+
+/* Is speaker's probe the only user of the syscall tracepoints? */
+static bool speaker_tp_alone(void)
+{
+	struct tracepoint_func *funcs;
+	int n = 0;
+
+	if (!speaker_tp_sys_exit || static_key_enabled(&speaker_tp_sys_exit->key))
+		return false;
+
+	rcu_read_lock_sched();
+	funcs = rcu_dereference_sched(speaker_tp_sys_enter()->funcs);
+	for (; funcs && funcs->func; funcs++)
+		n++;
+	rcu_read_unlock_sched();
+	return n == 1;
+}
+
+/**
+ * speaker_tp_mark_ns() - put the tasks of a namespace on the traced path
+ * @ns: a namespace just attached
+ *
+ * Its tasks may have lost SYSCALL_TRACEPOINT work while nothing watched
+ * them. Called after the item is in the map, so a task forked meanwhile is
+ * marked by the fork probe if this walk misses it.
+ *
+ * Context: process context.
+ */
+void speaker_tp_mark_ns(struct pid_namespace *ns)
+{
+	struct task_struct *g, *t;
+	struct pid_namespace *tns;
+
+	rcu_read_lock();
+	for_each_process_thread(g, t) {
+		for (tns = ns_of_pid(task_pid(t)); tns; tns = tns->parent)
+			if (tns == ns)
+				break;
+		if (tns)
+			set_task_syscall_work(t, SYSCALL_TRACEPOINT);
+	}
+	rcu_read_unlock();
+}
+
+static void speaker_tp_mark_all(void)
+{
+	struct task_struct *g, *t;
+
+	rcu_read_lock();
+	for_each_process_thread(g, t)
+		set_task_syscall_work(t, SYSCALL_TRACEPOINT);
+	rcu_read_unlock();
+}
+
+static void speaker_tp_watch_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(speaker_tp_watch, speaker_tp_watch_fn);
+
+static void speaker_tp_watch_fn(struct work_struct *work)
+{
+	bool alone = speaker_tp_alone();
+
+	if (!alone && READ_ONCE(speaker_tp_exclusive)) {
+		WRITE_ONCE(speaker_tp_exclusive, false);
+		/* Let probes that saw "exclusive" finish clearing first. */
+		synchronize_rcu();
+		speaker_tp_mark_all();
+		pr_info("another tracer uses the syscall tracepoints: every task stays on the traced path\n");
+	} else if (alone) {
+		WRITE_ONCE(speaker_tp_exclusive, true);
+	}
+	schedule_delayed_work(&speaker_tp_watch, HZ);
 }
 
 /**
@@ -127,6 +226,14 @@ int speaker_tracepoints_init(void)
 
 static void speaker_tp_unregister(int n)
 {
+	cancel_delayed_work_sync(&speaker_tp_watch);
+	/* Tasks cleared by speaker must not be lost to another tracer. */
+	if (READ_ONCE(speaker_tp_exclusive)) {
+		WRITE_ONCE(speaker_tp_exclusive, false);
+		synchronize_rcu();
+		if (!speaker_tp_alone())
+			speaker_tp_mark_all();
+	}
 	while (n--)
 		WARN_ON_ONCE(tracepoint_probe_unregister(speaker_tps[n].tp,
 							 speaker_tps[n].probe,
@@ -148,6 +255,7 @@ static int speaker_tp_register(void)
 			return ret;
 		}
 	}
+	speaker_tp_watch_fn(NULL);
 	return 0;
 }
 
