@@ -56,8 +56,13 @@
 #include "speaker.h"
 
 #define SPEAKER_NAME_MAX	63
-#define SPEAKER_SETTLE_DEFAULT	5000
 #define SPEAKER_SETTLE_MAX	3600000
+
+/* Read at mkdir; each item has its own settle_ms after that. */
+static unsigned int default_settle_ms = 5000;
+module_param(default_settle_ms, uint, 0644);
+MODULE_PARM_DESC(default_settle_ms,
+		 "quiet time (ms) that ends booting, for new items (default 5000)");
 
 static const char *const speaker_mode_names[] = {
 	[SPEAKER_ENFORCE] = "enforce",
@@ -600,7 +605,7 @@ static struct config_item *speaker_make_item(struct config_group *group,
 	for (slot = 0; slot < SPEAKER_NR_FILTERS; slot++)
 		strscpy(si->status[slot], "none", sizeof(si->status[slot]));
 	si->mode = SPEAKER_ENFORCE;
-	si->settle_ms = SPEAKER_SETTLE_DEFAULT;
+	si->settle_ms = min(READ_ONCE(default_settle_ms), SPEAKER_SETTLE_MAX);
 	si->stop_signals = BIT_ULL(SIGTERM - 1);
 	INIT_HLIST_NODE(&si->hnode);
 	INIT_LIST_HEAD(&si->armed_node);

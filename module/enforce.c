@@ -22,6 +22,8 @@
 
 #define pr_fmt(fmt) "speaker: " fmt
 
+#include <linux/audit.h>
+#include <linux/cred.h>
 #include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
@@ -187,6 +189,59 @@ static const char *speaker_arch_name(u32 arch, int nr)
 	return speaker_arch_names[slot];
 }
 
+/* comm is untrusted: quote it only when audit's parsers can read it so. */
+static void speaker_audit_comm(struct audit_buffer *ab, const char *comm)
+{
+	const char *p;
+
+	for (p = comm; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '"')
+			break;
+	if (!*p) {
+		audit_log_format(ab, "\"%s\"", comm);
+		return;
+	}
+	for (p = comm; *p; p++)
+		audit_log_format(ab, "%02X", (unsigned char)*p);
+}
+
+/*
+ * A record of type SECCOMP with the fields seccomp writes, so that
+ * ausearch -m SECCOMP and existing pipelines see speaker's denials, plus
+ * the item and phase.
+ */
+static void speaker_audit(struct speaker_item *si, int phase, u32 arch,
+			  int nr, u32 ret)
+{
+	u32 action = ret & SECCOMP_RET_ACTION_FULL;
+	struct audit_buffer *ab;
+	kuid_t uid;
+	kgid_t gid;
+	int sig;
+
+	if (!audit_enabled)
+		return;
+	ab = audit_log_start(audit_context(), GFP_ATOMIC, AUDIT_SECCOMP);
+	if (!ab)
+		return;
+
+	current_uid_gid(&uid, &gid);
+	sig = action == SECCOMP_RET_TRAP || action == SECCOMP_RET_KILL_THREAD ||
+	      action == SECCOMP_RET_KILL_PROCESS ? SIGSYS : 0;
+	audit_log_format(ab, "auid=%u uid=%u gid=%u ses=%u pid=%d comm=",
+			 from_kuid(&init_user_ns, audit_get_loginuid(current)),
+			 from_kuid(&init_user_ns, uid),
+			 from_kgid(&init_user_ns, gid),
+			 audit_get_sessionid(current), task_tgid_nr(current));
+	speaker_audit_comm(ab, current->comm);
+	audit_log_format(ab,
+			 " sig=%d arch=%x syscall=%d compat=%d ip=0x%lx code=0x%x speaker_item=%s speaker_phase=%s",
+			 sig, arch, nr, arch == AUDIT_ARCH_I386,
+			 instruction_pointer(current_pt_regs()), ret,
+			 speaker_name(si), speaker_phase_names[phase]);
+	audit_log_end(ab);
+}
+
 static void speaker_violation(struct speaker_item *si, int phase, u32 arch,
 			      int nr, u32 ret, bool complain)
 {
@@ -208,8 +263,10 @@ static void speaker_violation(struct speaker_item *si, int phase, u32 arch,
 	v->complain = complain;
 	spin_unlock_irqrestore(&si->vlock, flags);
 
+	/* Counts are exact; the log and audit records are rate limited. */
 	if (!__ratelimit(&si->rs))
 		return;
+	speaker_audit(si, phase, arch, nr, ret);
 	speaker_call_name(arch, nr, name, sizeof(name));
 	pr_info("%s: %s: %s %s (%d, %s) pid %d comm %s action %s\n",
 		speaker_name(si), speaker_phase_names[phase],
