@@ -11,8 +11,12 @@
  *	The phase's filter: an array of struct sock_filter as
  *	seccomp_export_bpf() writes it, at most BPF_MAXINSNS instructions.
  *	configfs hands the data over at close() and drops the result, so a
- *	refusal shows in ``status`` and in the program read back. An empty
- *	write removes the program, except while the item enforces.
+ *	refusal shows in ``status`` and in the program read back. A write
+ *	past the maximum fails with EFBIG, and configfs then hands over an
+ *	empty program, which is refused.
+ * unload (wo)
+ *	writing a phase name removes that phase's program, except while the
+ *	item enforces or complains (EBUSY).
  * status (ro)
  *	One line per phase: "<phase> <insns> ok|none|refused: <reason>",
  *	<insns> being the instructions in force.
@@ -137,11 +141,23 @@ static ssize_t speaker_program_read(struct speaker_item *si, int slot,
 	return size;
 }
 
+/* Publish @f (NULL to remove) as the program of @slot; @si->lock held. */
+static void speaker_program_swap(struct speaker_item *si, int slot,
+				 struct speaker_filter *f)
+{
+	struct speaker_filter *old = speaker_filter_of(si, slot);
+
+	rcu_assign_pointer(si->filters[slot], f);
+	strscpy(si->status[slot], f ? "ok" : "none", sizeof(si->status[slot]));
+	if (old)
+		kvfree_rcu(old, rcu);
+}
+
 static ssize_t speaker_program_write(struct speaker_item *si, int slot,
 				     const void *buf, size_t size)
 {
 	const char *phase = speaker_phase_names[SPEAKER_BOOTING + slot];
-	struct speaker_filter *f, *old;
+	struct speaker_filter *f;
 	char why[64];
 	int ret;
 
@@ -149,14 +165,13 @@ static ssize_t speaker_program_write(struct speaker_item *si, int slot,
 	if (ret)
 		return ret;
 
-	f = size ? speaker_filter_create(buf, size, why, sizeof(why)) : NULL;
+	/*
+	 * configfs also hands over an empty buffer after a write past the
+	 * maximum size failed, so size 0 is refused like any bad program.
+	 */
+	f = speaker_filter_create(buf, size, why, sizeof(why));
 
 	mutex_lock(&si->lock);
-	if (!f && speaker_in_use(si) && si->mode != SPEAKER_TRACE) {
-		/* An enforcing item never loses a program: fail closed. */
-		f = ERR_PTR(-EBUSY);
-		strscpy(why, "an enforcing item cannot lose a program", sizeof(why));
-	}
 	if (IS_ERR(f)) {
 		ret = PTR_ERR(f);
 		if (ret == -ENOMEM)
@@ -168,13 +183,8 @@ static ssize_t speaker_program_write(struct speaker_item *si, int slot,
 				    speaker_name(si), phase, why);
 		return ret;
 	}
-	old = speaker_filter_of(si, slot);
-	rcu_assign_pointer(si->filters[slot], f);
-	strscpy(si->status[slot], f ? "ok" : "none", sizeof(si->status[slot]));
+	speaker_program_swap(si, slot, f);
 	mutex_unlock(&si->lock);
-
-	if (old)
-		kvfree_rcu(old, rcu);
 	return size;
 }
 
@@ -239,6 +249,29 @@ static ssize_t speaker_recorded_write(struct config_item *item,
 	memset(si->recorded, 0, sizeof(si->recorded));
 	mutex_unlock(&si->lock);
 	return size;
+}
+
+static ssize_t speaker_unload_store(struct config_item *item,
+				    const char *page, size_t count)
+{
+	struct speaker_item *si = to_speaker_item(item);
+	int ret, phase;
+
+	ret = speaker_may_write();
+	if (ret)
+		return ret;
+	phase = sysfs_match_string(speaker_phase_names, page);
+	if (!speaker_phase_filtered(phase))
+		return -EINVAL;
+
+	mutex_lock(&si->lock);
+	/* An enforcing item never loses a program: fail closed. */
+	if (speaker_in_use(si) && si->mode != SPEAKER_TRACE)
+		ret = -EBUSY;
+	else
+		speaker_program_swap(si, speaker_filter_slot(phase), NULL);
+	mutex_unlock(&si->lock);
+	return ret ? ret : count;
 }
 
 static ssize_t speaker_status_show(struct config_item *item, char *page)
@@ -489,6 +522,7 @@ CONFIGFS_ATTR(speaker_, phase);
 CONFIGFS_ATTR(speaker_, service);
 CONFIGFS_ATTR(speaker_, settle_ms);
 CONFIGFS_ATTR(speaker_, stop_signals);
+CONFIGFS_ATTR_WO(speaker_, unload);
 
 static struct configfs_attribute speaker_attr_violations = {
 	.ca_name = "violations",
@@ -522,6 +556,7 @@ static struct configfs_attribute *speaker_attrs[] = {
 	&speaker_attr_violations,
 	&speaker_attr_transitions,
 	&speaker_attr_detector,
+	&speaker_attr_unload,
 	NULL,
 };
 

@@ -27,24 +27,42 @@ static int attr_read(const char *path, struct buf *out)
 }
 
 /*
- * configfs hands the whole buffer to the module at close(). An empty
- * program is still written with write(fd, "", 0), so that the module sees
- * a write of zero bytes rather than none, which removes the phase's
- * program. configfs answers that write with EFAULT, yet hands the empty
- * buffer over at close() all the same, so EFAULT is no failure here; the
- * read-back tells whether the program went.
+ * A phase without a program is restored by writing its name to the
+ * item's unload attribute: the module refuses an empty program, since
+ * configfs also hands one over after a write past the maximum size.
  */
+static int attr_unload(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash - path) : strdup(".");
+	char *unload = dir ? path_join(dir, "unload") : NULL;
+	const char *phase = slash ? slash + 1 : path;
+	int fd, ret;
+
+	free(dir);
+	if (!unload)
+		return -ENOMEM;
+	fd = open(unload, O_WRONLY | O_CLOEXEC);
+	free(unload);
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, phase, strlen(phase));
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/* configfs hands the whole buffer to the module at close(). */
 static int attr_write(const char *path, const struct buf *b)
 {
 	int fd, ret;
 
+	if (!b->len)
+		return attr_unload(path);
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (b->len)
-		ret = write_all(fd, b->data, b->len);
-	else
-		ret = write(fd, "", 0) < 0 && errno != EFAULT ? -errno : 0;
+	ret = write_all(fd, b->data, b->len);
 	if (close(fd) && !ret)
 		ret = -errno;
 	return ret;
