@@ -213,7 +213,8 @@ pid_t speaker_target_pid(struct speaker_item *si)
 	spin_lock_irqsave(&speaker_ns_lock, flags);
 	if (si->init_pid && !hlist_unhashed(&si->hnode))
 		nr = pid_vnr(si->init_pid);
-	else if (si->armed_pid && !si->ns)
+	else if (si->armed_pid && !si->ns &&
+		 pid_has_task(si->armed_pid, PIDTYPE_PID))
 		nr = pid_vnr(si->armed_pid);
 	spin_unlock_irqrestore(&speaker_ns_lock, flags);
 	return nr;
@@ -255,7 +256,8 @@ static bool speaker_ns_empty(struct speaker_item *si)
  *
  * The exit probe cannot sleep, so it only marks the item exited. Until the
  * namespace is empty its dying tasks stay under the shutdown filter; then
- * this work unhooks the item and drops its references.
+ * this work unhooks the item and drops its references. An armed item
+ * whose process exited is simply disarmed.
  */
 void speaker_release_work(struct work_struct *work)
 {
@@ -265,12 +267,40 @@ void speaker_release_work(struct work_struct *work)
 
 	mutex_lock(&speaker_mutex);
 	if (READ_ONCE(si->release_pending)) {
-		if (speaker_ns_empty(si))
+		if (!si->ns)
+			speaker_detach_locked(si, SPEAKER_IDLE);
+		else if (speaker_ns_empty(si))
 			speaker_detach_locked(si, SPEAKER_EXITED);
 		else
 			schedule_delayed_work(&si->release_work, HZ / 50);
 	}
 	mutex_unlock(&speaker_mutex);
+}
+
+/**
+ * speaker_armed_exit() - disarm items whose armed process has exited
+ * @p: an exiting thread
+ *
+ * A process that dies without making a namespace leaves its orphans to
+ * the host's init, out of the armed item's reach, and its PID free for
+ * reuse: the item goes back to idle, from a work item as the exit probe
+ * cannot sleep.
+ *
+ * Context: exit probe, RCU read side.
+ */
+void speaker_armed_exit(struct task_struct *p)
+{
+	struct speaker_item *si;
+
+	if (list_empty(&speaker_armed) || atomic_read(&p->signal->live))
+		return;
+	list_for_each_entry_rcu(si, &speaker_armed, armed_node) {
+		if (READ_ONCE(si->armed_pid) != task_tgid(p) ||
+		    READ_ONCE(si->release_pending))
+			continue;
+		WRITE_ONCE(si->release_pending, true);
+		schedule_delayed_work(&si->release_work, 0);
+	}
 }
 
 /**

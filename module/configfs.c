@@ -227,10 +227,24 @@ static ssize_t speaker_shutdown_write(struct config_item *item,
 static ssize_t speaker_recorded_read(struct config_item *item, void *buf,
 				     size_t max)
 {
-	size_t len = speaker_recorded_format(to_speaker_item(item), buf, max);
+	struct speaker_item *si = to_speaker_item(item);
+	size_t len;
+	char *text;
 
-	/* The set may have grown since configfs asked for the length. */
-	return buf ? min(len, max) : len;
+	if (!buf)
+		return speaker_recorded_format(si, NULL, 0);
+
+	/*
+	 * configfs sized @buf to the text without a terminating NUL, which
+	 * the formatting needs room for; the set may also have grown since.
+	 */
+	text = kvmalloc(max + 1, GFP_KERNEL);
+	if (!text)
+		return -ENOMEM;
+	len = min(speaker_recorded_format(si, text, max + 1), max);
+	memcpy(buf, text, len);
+	kvfree(text);
+	return len;
 }
 
 static ssize_t speaker_recorded_write(struct config_item *item,

@@ -132,7 +132,7 @@ void speaker_phase_init(struct speaker_item *si)
  *	service already, 0 when the service is still to exec
  * @init: the namespace's init
  *
- * Context: any; called with speaker_ns_lock held.
+ * Context: any; called with speaker_ns_lock held and in an RCU read side.
  */
 void speaker_phase_attached(struct speaker_item *si, pid_t service,
 			    struct task_struct *init)
@@ -144,12 +144,12 @@ void speaker_phase_attached(struct speaker_item *si, pid_t service,
 	si->attach_time = ktime_get_ns();
 	si->service_execd = service != 0;
 	si->service_tgid = service;
-	si->service_pid = 0;
-	strscpy(si->service_comm, si->service, sizeof(si->service_comm));
+	si->service_pid = service ? pid_nr(find_pid_ns(service, si->ns)) : 0;
+	strscpy(si->service_comm, si->service[0] ? si->service : init->comm,
+		sizeof(si->service_comm));
 	WRITE_ONCE(si->last_new, jiffies);
-	speaker_phase_set_locked(si, SPEAKER_BOOTING,
-				 init ? task_tgid_nr(init) : 0,
-				 init ? init->comm : "-");
+	speaker_phase_set_locked(si, SPEAKER_BOOTING, task_tgid_nr(init),
+				 init->comm);
 	if (service)
 		mod_timer(&si->settle_timer, jiffies + speaker_settle(si));
 	spin_unlock_irqrestore(&si->state_lock, flags);

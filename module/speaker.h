@@ -170,7 +170,8 @@ struct speaker_transition {
  * @ns: attached PID namespace, reference held; under speaker_ns_lock
  * @armed_pid: armed process, reference held; under speaker_ns_lock
  * @init_pid: init of @ns, reference held; under speaker_ns_lock
- * @release_pending: set by the exit probe, consumed by @release_work
+ * @release_pending: set by the exit probe (init or armed process gone),
+ *	consumed by @release_work
  * @release_work: detaches once the namespace of an exited init is empty
  * @state_lock: protects the phase machine below; taken from probes, timers
  *	and process context, always with interrupts disabled
@@ -256,6 +257,7 @@ void speaker_detach(struct speaker_item *si);
 pid_t speaker_target_pid(struct speaker_item *si);
 void speaker_exited(struct speaker_item *si, struct pid_namespace *ns,
 		    struct task_struct *p);
+void speaker_armed_exit(struct task_struct *p);
 void speaker_release_work(struct work_struct *work);
 void speaker_fork(struct task_struct *parent, struct task_struct *child);
 

@@ -78,6 +78,7 @@ static void speaker_probe_exit(void *data, struct task_struct *p)
 
 	if (si && speaker_phase_exit(si, p))
 		speaker_exited(si, si->ns, p);
+	speaker_armed_exit(p);
 }
 
 static void speaker_probe_signal(void *data, int sig,
