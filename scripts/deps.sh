@@ -6,6 +6,7 @@ set -euo pipefail
 # Build: module against both kernels, user-space tools, selftests, checkpatch.
 BUILD_PKGS=(
 	make gcc libc6-dev linux-libc-dev libseccomp-dev kmod perl rsync xz-utils
+	libjson-c-dev
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 )
@@ -18,6 +19,7 @@ GUEST_PKGS=(
 	util-linux iproute2 procps strace
 	redis-server redis-tools nginx-light mariadb-server mariadb-client
 	docker.io podman
+	runc
 )
 
 POLICY_RC=/usr/sbin/policy-rc.d

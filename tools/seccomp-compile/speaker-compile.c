@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "docker.h"
 #include "filter.h"
 #include "item.h"
 #include "profile.h"
@@ -25,6 +26,10 @@ struct options {
 	bool pfc;
 	bool save;
 	bool force;
+	bool export_docker;
+	bool import_docker;
+	bool cap_option;
+	bool default_option;
 	uint32_t def_action;
 	bool extra_arch[NR_ARCHES];
 	const char *arg[2];
@@ -32,7 +37,9 @@ struct options {
 
 static const char usage_line[] =
 	"Usage: " PROG_NAME " [OPTION]... PROFILE_DIR {ITEM_DIR | -o DIR | --pfc}"
-	" | --save [-f] ITEM_DIR PROFILE_DIR\n";
+	" | --save [-f] ITEM_DIR PROFILE_DIR\n"
+	"       " PROG_NAME " --export-docker [-a ARCH] PROFILE_DIR"
+	" | --import-docker [--cap CAP]... FILE\n";
 
 static const char help_text[] =
 	"Compile the speaker profile PROFILE_DIR/{booting,running,shutdown}\n"
@@ -48,6 +55,12 @@ static const char help_text[] =
 	"                        x32 (repeat, or i386,x32); like '@arch ARCH'\n"
 	"  -s, --save            read ITEM_DIR/recorded, write PROFILE_DIR\n"
 	"  -f, --force           with --save: replace existing phase files\n"
+	"      --export-docker   print PROFILE_DIR's three phases together as a\n"
+	"                        Docker seccomp profile (JSON)\n"
+	"      --import-docker   print the calls that the Docker seccomp profile\n"
+	"                        (or OCI config.json) FILE allows, as a phase list\n"
+	"      --cap CAP         with --import-docker: the container has CAP too\n"
+	"                        (besides Docker's defaults); repeat or CAP,CAP\n"
 	"  -q, --quiet           no notices and no summary lines\n"
 	"  -h, --help            show this help and exit\n"
 	"  -V, --version         show the version and exit\n"
@@ -62,7 +75,15 @@ static const char help_text[] =
 	"  6  cannot access or write the item or output; nothing changed\n"
 	"  7  the kernel refused a program; the item holds its old programs\n"
 	"  8  failed and could not restore the item's old programs\n"
-	"  9  recorded calls cannot be made a profile\n";
+	"  9  recorded calls cannot be made a profile\n"
+	" 10  a Docker profile cannot be imported\n";
+
+/* Long options without a short form. */
+enum {
+	OPT_EXPORT_DOCKER = 256,
+	OPT_IMPORT_DOCKER,
+	OPT_CAP,
+};
 
 static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -74,6 +95,9 @@ static const struct option long_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "export-docker", no_argument, NULL, OPT_EXPORT_DOCKER },
+	{ "import-docker", no_argument, NULL, OPT_IMPORT_DOCKER },
+	{ "cap", required_argument, NULL, OPT_CAP },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -119,10 +143,44 @@ static void parse_arch_list(char *list, struct options *o)
 	}
 }
 
+/* "SYS_ADMIN", "CAP_NET_ADMIN,SYS_PTRACE" */
+static void parse_cap_list(char *list)
+{
+	char *save, *name;
+
+	for (name = strtok_r(list, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save))
+		if (docker_cap_add(name))
+			usage_error("unknown capability '%s'", name);
+}
+
+/* --export-docker PROFILE_DIR, --import-docker FILE: one argument each. */
+static void check_docker_args(struct options *o, int nargs)
+{
+	if (o->export_docker && o->import_docker)
+		usage_error("--export-docker and --import-docker exclude each other");
+	if (o->save || o->output || o->pfc || o->force)
+		usage_error("--%s-docker takes no --save, --output, --pfc or --force",
+			    o->export_docker ? "export" : "import");
+	if (o->export_docker && (o->cap_option || o->default_option))
+		usage_error("--export-docker takes no --cap or --default");
+	if (o->import_docker && o->filter_option)
+		usage_error("--import-docker takes no --default or --arch");
+	if (nargs != 1)
+		usage_error("expected %s", o->export_docker ? "PROFILE_DIR only" :
+			    "FILE only");
+}
+
 static void check_args(struct options *o, int nargs)
 {
 	int want = (o->output || o->pfc) ? 1 : 2;
 
+	if (o->export_docker || o->import_docker) {
+		check_docker_args(o, nargs);
+		return;
+	}
+	if (o->cap_option)
+		usage_error("--cap goes with --import-docker only");
 	if (o->save && (o->output || o->pfc || o->filter_option))
 		usage_error("--save takes no --output, --pfc, --default or --arch");
 	if (o->output && o->pfc)
@@ -152,6 +210,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'd':
 			o->filter_option = true;
+			o->default_option = true;
 			if (parse_action(optarg, &o->def_action))
 				usage_error("unknown default action '%s'",
 					    optarg);
@@ -176,6 +235,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'V':
 			print_version();
 			exit(EXIT_OK);
+		case OPT_EXPORT_DOCKER:
+			o->export_docker = true;
+			break;
+		case OPT_IMPORT_DOCKER:
+			o->import_docker = true;
+			break;
+		case OPT_CAP:
+			o->cap_option = true;
+			parse_cap_list(optarg);
+			break;
 		case ':':
 			usage_error("option '%s' needs an argument",
 				    argv[optind - 1]);
@@ -306,5 +375,9 @@ int main(int argc, char **argv)
 	}
 	if (o.save)
 		return save_profile(o.arg[0], o.arg[1], o.force);
+	if (o.export_docker)
+		return docker_export(o.arg[0], o.extra_arch);
+	if (o.import_docker)
+		return docker_import(o.arg[0]);
 	return compile_and_deliver(&o);
 }

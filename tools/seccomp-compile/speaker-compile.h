@@ -29,6 +29,7 @@ enum exit_status {
 	EXIT_REFUSED = 7,	/* the kernel refused a program; restored */
 	EXIT_INCONSISTENT = 8,	/* failed and could not restore the item */
 	EXIT_RECORDED = 9,	/* recorded calls cannot be made a profile */
+	EXIT_IMPORT = 10,	/* a Docker profile cannot be imported */
 };
 
 /* Largest classic BPF program the kernel takes (BPF_MAXINSNS). */
