@@ -264,17 +264,21 @@ void speaker_release_work(struct work_struct *work)
 	struct speaker_item *si = container_of(to_delayed_work(work),
 					       struct speaker_item,
 					       release_work);
+	bool detached = false;
 
 	mutex_lock(&speaker_mutex);
 	if (READ_ONCE(si->release_pending)) {
-		if (!si->ns)
-			speaker_detach_locked(si, SPEAKER_IDLE);
-		else if (speaker_ns_empty(si))
-			speaker_detach_locked(si, SPEAKER_EXITED);
+		detached = !si->ns || speaker_ns_empty(si);
+		if (detached)
+			speaker_detach_locked(si, si->ns ? SPEAKER_EXITED :
+						  SPEAKER_IDLE);
 		else
 			schedule_delayed_work(&si->release_work, HZ / 50);
 	}
 	mutex_unlock(&speaker_mutex);
+
+	if (detached)
+		speaker_item_unpin(si);
 }
 
 /**

@@ -23,7 +23,8 @@
  * target (rw)
  *	A PID as the writer sees it: the init of a PID namespace below the
  *	writer's attaches now; any other process arms the item for the first
- *	new PID namespace that it or a descendant creates. 0 detaches.
+ *	new PID namespace that it or a descendant creates. 0 detaches. While
+ *	attached or armed the item cannot be removed (rmdir fails with EBUSY).
  *	Reads show the init of the attached namespace, else the armed
  *	process, else 0.
  * mode (rw)
@@ -306,6 +307,47 @@ static ssize_t speaker_status_show(struct config_item *item, char *page)
 	return len;
 }
 
+static struct configfs_subsystem speaker_subsys;
+
+/*
+ * An item that watches a container is pinned: rmdir would lift its filter
+ * without the capability a write to target needs, so it fails with EBUSY
+ * until the item is detached.
+ */
+static void speaker_pin_update(struct speaker_item *si)
+{
+	int ret;
+
+	lockdep_assert_held(&si->lock);
+	if (!speaker_in_use(si)) {
+		speaker_item_unpin(si);
+		return;
+	}
+	if (READ_ONCE(si->pinned))
+		return;
+	ret = configfs_depend_item_unlocked(&speaker_subsys, &si->item);
+	if (ret)
+		pr_warn_ratelimited("%s: cannot pin the item: %d\n",
+				    speaker_name(si), ret);
+	else
+		WRITE_ONCE(si->pinned, 1);
+}
+
+/**
+ * speaker_item_unpin() - let a detached item be removed again
+ * @si: the item
+ *
+ * Called by the release work without the item's lock: a target write
+ * holds that lock while it waits for the work to finish.
+ *
+ * Context: process context.
+ */
+void speaker_item_unpin(struct speaker_item *si)
+{
+	if (xchg(&si->pinned, 0))
+		configfs_undepend_item(&si->item);
+}
+
 static ssize_t speaker_target_show(struct config_item *item, char *page)
 {
 	return sysfs_emit(page, "%d\n",
@@ -331,6 +373,7 @@ static ssize_t speaker_target_store(struct config_item *item,
 	ret = nr ? speaker_check_filters(si, si->mode) : 0;
 	if (!ret)
 		ret = speaker_target_set(si, nr);
+	speaker_pin_update(si);
 	mutex_unlock(&si->lock);
 	return ret ? ret : count;
 }
@@ -381,12 +424,10 @@ static ssize_t speaker_phase_store(struct config_item *item, const char *page,
 	if (phase != SPEAKER_RUNNING && phase != SPEAKER_SHUTDOWN)
 		return -EINVAL;
 
-	mutex_lock(&si->lock);
-	if (speaker_phase_filtered(READ_ONCE(si->phase)))
-		speaker_phase_set(si, phase, current);
-	else
-		ret = -EINVAL;	/* nothing attached to switch */
-	mutex_unlock(&si->lock);
+	/* Only an attached item switches; an exit may have just ended it. */
+	if (!speaker_phase_move(si, SPEAKER_FILTERED_PHASES, phase, current) &&
+	    READ_ONCE(si->phase) != phase)
+		ret = -EINVAL;
 	return ret ? ret : count;
 }
 
@@ -574,7 +615,12 @@ static struct configfs_attribute *speaker_attrs[] = {
 	NULL,
 };
 
-#define SPEAKER_PROGRAM_MAX	(BPF_MAXINSNS * sizeof(struct sock_filter))
+/*
+ * One instruction more than a program may have: configfs hands over what
+ * fitted before a write failed with EFBIG, so a program written in pieces
+ * past the limit reaches the check too long instead of cut to a valid one.
+ */
+#define SPEAKER_PROGRAM_MAX	((BPF_MAXINSNS + 1) * sizeof(struct sock_filter))
 
 CONFIGFS_BIN_ATTR(speaker_, booting, NULL, SPEAKER_PROGRAM_MAX);
 CONFIGFS_BIN_ATTR(speaker_, running, NULL, SPEAKER_PROGRAM_MAX);
@@ -620,7 +666,7 @@ static const struct config_item_type speaker_item_type = {
 	.ct_owner = THIS_MODULE,
 };
 
-/* Names appear in log lines: keep them short and plain. */
+/* Names appear in log lines: keep them short and plain ASCII. */
 static bool speaker_name_ok(const char *name)
 {
 	size_t len = strlen(name), i;
@@ -628,7 +674,8 @@ static bool speaker_name_ok(const char *name)
 	if (!len || len > SPEAKER_NAME_MAX || name[0] == '.')
 		return false;
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && !strchr("_.-", name[i])))
 			return false;
 	return true;
 }

@@ -103,6 +103,14 @@ static void speaker_trap(struct pt_regs *regs, u32 arch, int nr, u32 data)
 	regs->ax = regs->orig_ax;
 	regs->orig_ax = -1;
 	speaker_sigsys_unblock();
+	/*
+	 * Without a handler the default action kills, as seccomp's forced
+	 * signal does; a namespace's init would ignore a plain one.
+	 */
+	if (current->sighand->action[SIGSYS - 1].sa.sa_handler == SIG_DFL) {
+		force_sig(SIGSYS);
+		return;
+	}
 	send_sig_info(SIGSYS, &info, current);
 }
 

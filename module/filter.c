@@ -188,10 +188,14 @@ static int speaker_check_scratch(const struct sock_filter *insns,
 			continue;
 		}
 
+		/*
+		 * As the classic checker does, a RET passes its state on to
+		 * the next instruction too: refuse exactly what it refuses.
+		 */
 		if (speaker_is_cond_jump(f->code)) {
 			in[pc + 1 + f->jt] &= valid;
 			in[pc + 1 + f->jf] &= valid;
-		} else if (BPF_CLASS(f->code) != BPF_RET && pc + 1 < len) {
+		} else if (pc + 1 < len) {
 			in[pc + 1] &= valid;
 		}
 	}

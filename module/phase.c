@@ -91,6 +91,34 @@ void speaker_phase_set(struct speaker_item *si, int phase,
 	spin_unlock_irqrestore(&si->state_lock, flags);
 }
 
+/**
+ * speaker_phase_move() - change phase only from the phases expected
+ * @si: the item
+ * @from: mask of BIT(phase) the item may be in
+ * @to: the new phase
+ * @why: the task that caused the change, or NULL
+ *
+ * Probes decide on a phase they read without the lock; checking it again
+ * under the lock keeps a late probe from reviving a detached item.
+ *
+ * Context: any.
+ * Return: true if the item moved to @to.
+ */
+bool speaker_phase_move(struct speaker_item *si, unsigned int from, int to,
+			struct task_struct *why)
+{
+	unsigned long flags;
+	bool moved = false;
+
+	spin_lock_irqsave(&si->state_lock, flags);
+	if (from & BIT(si->phase))
+		moved = speaker_phase_set_locked(si, to,
+						 why ? task_tgid_nr(why) : 0,
+						 why ? why->comm : "-");
+	spin_unlock_irqrestore(&si->state_lock, flags);
+	return moved;
+}
+
 static unsigned long speaker_settle(struct speaker_item *si)
 {
 	return msecs_to_jiffies(READ_ONCE(si->settle_ms));
@@ -245,7 +273,8 @@ void speaker_phase_signal(struct speaker_item *si, int sig,
 			   tgid == READ_ONCE(si->service_tgid)))
 		return;
 
-	speaker_phase_set(si, SPEAKER_SHUTDOWN, target);
+	speaker_phase_move(si, BIT(SPEAKER_BOOTING) | BIT(SPEAKER_RUNNING),
+			   SPEAKER_SHUTDOWN, target);
 }
 
 /**

@@ -160,6 +160,8 @@ struct speaker_transition {
  *	rcu_dereference and never take it
  * @filters: per-phase program, published with rcu_assign_pointer()
  * @status: per-phase result of the last program write, under @lock
+ * @pinned: configfs refuses rmdir while set (attached or armed); set
+ *	under @lock, cleared with xchg() by whoever detaches
  * @mode: enum speaker_mode
  * @service: comm of the main service process, empty for "first exec";
  *	written under @lock and @state_lock, so either protects reads
@@ -199,6 +201,7 @@ struct speaker_item {
 	struct mutex lock;		/* see above: configuration */
 	struct speaker_filter __rcu *filters[SPEAKER_NR_FILTERS];
 	char status[SPEAKER_NR_FILTERS][80];
+	int pinned;
 	int mode;
 	char service[TASK_COMM_LEN];
 	unsigned int settle_ms;
@@ -248,6 +251,7 @@ static inline const char *speaker_name(struct speaker_item *si)
 
 /* configfs.c */
 int speaker_configfs_init(void);
+void speaker_item_unpin(struct speaker_item *si);
 void speaker_configfs_exit(void);
 
 /* attach.c */
@@ -268,6 +272,11 @@ void speaker_phase_attached(struct speaker_item *si, pid_t service,
 			    struct task_struct *init);
 void speaker_phase_set(struct speaker_item *si, int phase,
 		       struct task_struct *why);
+bool speaker_phase_move(struct speaker_item *si, unsigned int from, int to,
+			struct task_struct *why);
+
+#define SPEAKER_FILTERED_PHASES \
+	(BIT(SPEAKER_BOOTING) | BIT(SPEAKER_RUNNING) | BIT(SPEAKER_SHUTDOWN))
 void speaker_phase_new_call(struct speaker_item *si);
 void speaker_phase_exec(struct speaker_item *si, struct task_struct *p);
 void speaker_phase_signal(struct speaker_item *si, int sig,

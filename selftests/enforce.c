@@ -1580,7 +1580,7 @@ enum switch_how {
 	SWITCH_PROGRAM,		/* replace the program of the current phase */
 	SWITCH_MODE,		/* write complain to mode */
 	SWITCH_DETACH,		/* write 0 to target */
-	SWITCH_RMDIR,		/* remove the item */
+	SWITCH_RMDIR,		/* remove the item (refused, then detach) */
 };
 
 FIXTURE_VARIANT(switch) {
@@ -1648,6 +1648,12 @@ static int do_switch(struct spk_item *it, enum switch_how how)
 	case SWITCH_DETACH:
 		return spk_attr_write(it, "target", "0");
 	case SWITCH_RMDIR:
+		/* An attached item is pinned: it goes once detached. */
+		if (!rmdir(it->path) || errno != EBUSY)
+			return -EPROTO;
+		ret = spk_attr_write(it, "target", "0");
+		if (ret)
+			return ret;
 		ret = rmdir(it->path) ? -errno : 0;
 		if (!ret)
 			it->path[0] = '\0';
@@ -1834,13 +1840,23 @@ FIXTURE_VARIANT_ADD(bad_program, empty_write) {
 	.write_errno = EFAULT,
 };
 
-/* configfs refuses the write itself (EFBIG) and hands speaker 0 bytes. */
+/* configfs takes one instruction more than a program may have ... */
 FIXTURE_VARIANT_ADD(bad_program, more_than_4096_insns) {
-	.fill = BPF_MAXINSNS + 1, .write_errno = EFBIG,
+	.fill = BPF_MAXINSNS + 1, .why = "4096 instructions",
 };
 
 FIXTURE_VARIANT_ADD(bad_program, more_than_4096_insns_before_attach) {
-	.fill = BPF_MAXINSNS + 1, .write_errno = EFBIG, .before_attach = true,
+	.fill = BPF_MAXINSNS + 1, .before_attach = true,
+	.why = "4096 instructions",
+};
+
+/* ... and refuses the write itself beyond that (EFBIG): 0 bytes reach it. */
+FIXTURE_VARIANT_ADD(bad_program, far_more_than_4096_insns) {
+	.fill = BPF_MAXINSNS + 2, .write_errno = EFBIG,
+};
+
+FIXTURE_VARIANT_ADD(bad_program, far_more_than_4096_insns_before_attach) {
+	.fill = BPF_MAXINSNS + 2, .write_errno = EFBIG, .before_attach = true,
 };
 
 FIXTURE_VARIANT_ADD(bad_program, unknown_opcode_before_attach) {

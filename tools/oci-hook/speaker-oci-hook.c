@@ -751,6 +751,11 @@ static int stage_poststop(struct container *c)
 		note("%s is attached (phase %s): left in place", c->item, phase);
 		return EXIT_OK;
 	}
+	/*
+	 * An exited item may still be finishing its detach, and the module
+	 * refuses rmdir (EBUSY) until it is done: detach it first.
+	 */
+	attr_write(c, "target", "0");
 	if (rmdir(c->item)) {
 		error("cannot remove %s: %s", c->item, strerror(errno));
 		return EXIT_FAILED;
