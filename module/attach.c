@@ -442,6 +442,31 @@ static int speaker_target_locked(struct speaker_item *si, struct pid *pid,
 	return ret;
 }
 
+/*
+ * Would attaching @pid's namespace clash with another item's? Checked
+ * before the old target is let go, so a refused write changes nothing.
+ */
+static bool speaker_target_busy(struct speaker_item *si, struct pid *pid)
+{
+	struct pid_namespace *ns = ns_of_pid(pid);
+	struct speaker_item *owner;
+	unsigned long flags;
+	bool busy = false;
+
+	lockdep_assert_held(&speaker_mutex);
+	if (pid_nr_ns(pid, ns) != 1)
+		return false;	/* arming clashes with nothing */
+
+	rcu_read_lock();
+	spin_lock_irqsave(&speaker_ns_lock, flags);
+	owner = speaker_lookup(ns);
+	if (owner ? owner != si || si->ns != ns : speaker_covers_attached(ns))
+		busy = true;
+	spin_unlock_irqrestore(&speaker_ns_lock, flags);
+	rcu_read_unlock();
+	return busy;
+}
+
 /**
  * speaker_target_set() - attach, arm or detach an item
  * @si: the item
@@ -469,9 +494,16 @@ int speaker_target_set(struct speaker_item *si, pid_t nr)
 
 	cancel_delayed_work_sync(&si->release_work);
 	mutex_lock(&speaker_mutex);
+	if (pid && speaker_target_busy(si, pid)) {
+		ret = -EBUSY;
+		pr_info_ratelimited("%s: PID %d: namespace overlaps one attached already\n",
+				    speaker_name(si), nr);
+		goto out;
+	}
 	speaker_detach_locked(si, SPEAKER_IDLE);
 	if (pid)
 		ret = speaker_target_locked(si, pid, nr);
+out:
 	mutex_unlock(&speaker_mutex);
 
 	put_pid(pid);

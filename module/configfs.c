@@ -616,11 +616,13 @@ static struct configfs_attribute *speaker_attrs[] = {
 };
 
 /*
- * One instruction more than a program may have: configfs hands over what
- * fitted before a write failed with EFBIG, so a program written in pieces
- * past the limit reaches the check too long instead of cut to a valid one.
+ * configfs hands over what fitted before a write failed with EFBIG, which
+ * for a program written in pieces can be a valid prefix of it. So take
+ * far more than a program may have, and let the size check refuse it
+ * whole; only a writer that sends over 1 MiB past a valid prefix can
+ * still see that prefix installed (speaker-compile reads back).
  */
-#define SPEAKER_PROGRAM_MAX	((BPF_MAXINSNS + 1) * sizeof(struct sock_filter))
+#define SPEAKER_PROGRAM_MAX	SZ_1M
 
 CONFIGFS_BIN_ATTR(speaker_, booting, NULL, SPEAKER_PROGRAM_MAX);
 CONFIGFS_BIN_ATTR(speaker_, running, NULL, SPEAKER_PROGRAM_MAX);

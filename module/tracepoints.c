@@ -158,13 +158,18 @@ static bool speaker_tp_alone(void)
  * them. Called after the item is in the map, so a task forked meanwhile is
  * marked by the fork probe if this walk misses it.
  *
- * Context: process context.
+ * Context: process context; sleeps.
  */
 void speaker_tp_mark_ns(struct pid_namespace *ns)
 {
 	struct task_struct *g, *t;
 	struct pid_namespace *tns;
 
+	/*
+	 * A probe that found no item before the attach may still clear the
+	 * work of a task of @ns: let such probes finish before marking.
+	 */
+	synchronize_rcu();
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
 		for (tns = ns_of_pid(task_pid(t)); tns; tns = tns->parent)
