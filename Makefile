@@ -6,8 +6,12 @@
 #                     the 6.12 kernel, the user-space tools and the selftests
 #   make check        build for 6.12 and 6.1 and run the selftests in a VM
 #                     on each; ends with "N passed, N failed"
-#   make demo         show speaker at work
+#   make demo         show speaker at work: redis in Docker in a VM, traced,
+#                     enforced, attacked; APP=nginx or APP=mariadb for the
+#                     others, ARGS= for scripts/demo's options
 #   make checkpatch   checkpatch.pl --strict on module/
+#   make bench        benchmarks in a VM per kernel (6.12, 6.1), side by
+#                     side with native seccomp; writes BENCHMARKS.md
 #   make install      speaker.ko into /lib/modules/KVER/updates (depmod),
 #                     tools, helper scripts, man pages and profiles under
 #                     PREFIX (/usr/local); DESTDIR is honoured
@@ -55,7 +59,7 @@ DEPMOD = if [ -z "$(DESTDIR)" ] || [ "$(DESTDIR)" = / ]; then depmod -a $(KVER);
 
 .PHONY: all deps module tools selftests check demo checkpatch clean \
 	install install-module install-tools uninstall dkms-source check-dkms \
-	check-install check-containers
+	check-install check-containers bench
 
 all: module tools selftests
 
@@ -75,9 +79,11 @@ selftests: deps
 check: deps
 	@scripts/check
 
+bench: deps
+	@scripts/bench/run
+
 demo: deps
-	@echo "The demo arrives with the real-services work (redis, nginx,"
-	@echo "mariadb under speaker in a VM). For now: make check."
+	@scripts/demo --app $(or $(APP),redis) $(ARGS)
 
 checkpatch: deps
 	@scripts/ksrc-extract

@@ -20,6 +20,7 @@ GUEST_PKGS=(
 	redis-server redis-tools nginx-light mariadb-server mariadb-client
 	docker.io podman
 	runc
+	curl jq
 )
 
 POLICY_RC=/usr/sbin/policy-rc.d

@@ -1840,7 +1840,7 @@ FIXTURE_VARIANT_ADD(bad_program, empty_write) {
 	.write_errno = EFAULT,
 };
 
-/* configfs takes one instruction more than a program may have ... */
+/* configfs takes more than a program may have; speaker refuses it ... */
 FIXTURE_VARIANT_ADD(bad_program, more_than_4096_insns) {
 	.fill = BPF_MAXINSNS + 1, .why = "4096 instructions",
 };
@@ -1850,13 +1850,17 @@ FIXTURE_VARIANT_ADD(bad_program, more_than_4096_insns_before_attach) {
 	.why = "4096 instructions",
 };
 
-/* ... and refuses the write itself beyond that (EFBIG): 0 bytes reach it. */
+/*
+ * ... configfs takes up to 1 MiB and refuses the write itself beyond that
+ * (EFBIG): 0 bytes reach speaker.
+ */
+#define SZ_1M_INSNS	((1 << 20) / sizeof(struct sock_filter) + 1)
 FIXTURE_VARIANT_ADD(bad_program, far_more_than_4096_insns) {
-	.fill = BPF_MAXINSNS + 2, .write_errno = EFBIG,
+	.fill = SZ_1M_INSNS, .write_errno = EFBIG,
 };
 
 FIXTURE_VARIANT_ADD(bad_program, far_more_than_4096_insns_before_attach) {
-	.fill = BPF_MAXINSNS + 2, .write_errno = EFBIG, .before_attach = true,
+	.fill = SZ_1M_INSNS, .write_errno = EFBIG, .before_attach = true,
 };
 
 FIXTURE_VARIANT_ADD(bad_program, unknown_opcode_before_attach) {
