@@ -214,7 +214,7 @@ part_redis() {
 }
 
 main() {
-	local part
+	local part start
 
 	[[ -z ${BENCH_DEBUG:-} ]] || set -x
 	echo "kernel=$(uname -r)"
@@ -225,11 +225,13 @@ main() {
 	echo "jit=$(cat /proc/sys/net/core/bpf_jit_enable 2>/dev/null || echo '?')"
 	for part in $PARTS; do
 		echo "part=$part"
+		start=$(date +%s)
 		case $part in
 		micro | switch | scale) "$BENCH" "$part" "$FILTERS" ;;
 		redis) part_redis ;;
 		*) die "unknown part $part" ;;
 		esac
+		echo "part_seconds_$part=$(($(date +%s) - start))"
 	done
 	echo "done=1"
 }

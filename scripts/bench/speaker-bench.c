@@ -46,11 +46,12 @@
 #include <unistd.h>
 
 #define CONFIGFS	"/sys/kernel/config/speaker"
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_PROG	(4096 * 8)
 
 /* Calls per timed loop, and rounds per comparison (environment overrides). */
 static long loop_calls = 100000;
-static int rounds = 7;
+static int rounds = 5;
 
 static void die(const char *fmt, ...)
 {
@@ -859,7 +860,7 @@ static struct switch_result switch_trial(const struct progset *ps,
 }
 
 static const int thread_counts[] = { 1, 2, 4, 8, 16, 64 };
-#define NTHREADCOUNTS (int)(sizeof(thread_counts) / sizeof(thread_counts[0]))
+#define NTHREADCOUNTS ((int)ARRAY_SIZE(thread_counts))
 
 static void cmd_switch(const char *filters)
 {
@@ -991,7 +992,7 @@ static void slab_diff(const char *step, const struct slabsnap *a,
 }
 
 static const int levels[] = { 1, 10, 100, 1000 };
-#define NLEVELS (int)(sizeof(levels) / sizeof(levels[0]))
+#define NLEVELS ((int)ARRAY_SIZE(levels))
 
 /*
  * Containers measured from the inside: where an item sits in its hash
@@ -1001,6 +1002,36 @@ static const int levels[] = { 1, 10, 100, 1000 };
  * behind every later item of its bucket.
  */
 #define NMEASURERS	8
+
+/*
+ * Bytes that a step added to the caches an item can allocate from: the
+ * kmalloc caches (struct speaker_item, programs) and configfs's
+ * directory entries, dentries and inodes. Other caches change too while
+ * a step runs (TCP sockets of the redis part leaving TIME_WAIT, say).
+ */
+static double slab_item_delta(const struct slabsnap *a,
+			      const struct slabsnap *b)
+{
+	static const char *const caches[] = {
+		"kmalloc-", "configfs_", "dentry", "inode_cache",
+		"lsm_inode_cache",
+	};
+	double d = 0;
+	unsigned int c;
+	int i, j;
+
+	for (i = 0; i < b->n; i++)
+		for (c = 0; c < ARRAY_SIZE(caches); c++) {
+			if (strncmp(b->name[i], caches[c], strlen(caches[c])) ||
+			    (c > 1 && strcmp(b->name[i], caches[c])))
+				continue;
+			d += b->bytes[i];
+			for (j = 0; j < a->n; j++)
+				if (!strcmp(a->name[j], b->name[i]))
+					d -= a->bytes[j];
+		}
+	return d;
+}
 
 /* Add @items idle containers with items; report memory and times. */
 static void scale_add(const struct progset *p10, pid_t *idle, int from,
@@ -1050,14 +1081,15 @@ static void scale_add(const struct progset *p10, pid_t *idle, int from,
 	slab_snap(&s[3]);
 
 	if (items >= 100) {
+		double mk = slab_item_delta(&s[0], &s[1]) / items;
+		double pr = slab_item_delta(&s[1], &s[2]) / items;
+		double at = slab_item_delta(&s[2], &s[3]) / items;
+
 		out("mem_items=%d\n", items);
-		out("mem_mkdir_bytes=%.0f\n",
-		    (double)(m1.slab_bytes - m0.slab_bytes) / items);
-		out("mem_programs_bytes=%.0f\n",
-		    (double)(m2.slab_bytes - m1.slab_bytes) / items);
-		out("mem_attach_bytes=%.0f\n",
-		    (double)(m3.slab_bytes - m2.slab_bytes) / items);
-		out("mem_item_bytes=%.0f\n",
+		out("mem_mkdir_bytes=%.0f\nmem_programs_bytes=%.0f\n", mk, pr);
+		out("mem_attach_bytes=%.0f\nmem_item_bytes=%.0f\n", at, mk + at);
+		/* Cross-checks over everything, other activity included. */
+		out("mem_item_all_bytes=%.0f\n",
 		    (double)(m1.slab_bytes - m0.slab_bytes +
 			     m3.slab_bytes - m2.slab_bytes) / items);
 		out("mem_unreclaim_item_bytes=%.0f\n",
@@ -1150,17 +1182,17 @@ static void pidns_stride(int buckets)
 	char line[512], name[128];
 	long active, num, size;
 	FILE *f = fopen("/proc/slabinfo", "r");
-	int bits = 0;
+	double step;
 
-	while ((1 << bits) < buckets)
-		bits++;
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%127s %ld %ld %ld", name, &active, &num,
 			   &size) == 4 && !strcmp(name, "pid_namespace")) {
+			/* distance around the ring of buckets */
+			step = (double)(size * golden) / 18446744073709551616.0 *
+			       buckets;
 			out("pidns_objsize=%ld\n", size);
 			out("pidns_bucket_step=%.3f\n",
-			    (double)(size * golden) / 18446744073709551616.0 *
-			    (1 << bits));
+			    step > buckets / 2 ? buckets - step : step);
 		}
 	if (f)
 		fclose(f);
@@ -1292,13 +1324,16 @@ static void cmd_scale(const char *filters)
 
 /* --- host-side generators --------------------------------------------- */
 
-/* Calls every bench server needs (speaker-compile adds exit, exit_group,
- * rt_sigreturn, restart_syscall). */
+/*
+ * Calls every bench server needs; exit, rt_sigreturn and restart_syscall,
+ * which speaker-compile would add, are listed too, so that a profile of N
+ * calls compiles to a filter of exactly N.
+ */
 static const char *const base_calls[] = {
 	"read", "write", "getuid", "getppid", "clock_gettime", "exit_group",
 	"nanosleep",
 };
-#define NBASE (int)(sizeof(base_calls) / sizeof(base_calls[0]))
+#define NBASE ((int)ARRAY_SIZE(base_calls))
 static const char *const auto_calls[] = {
 	"exit", "rt_sigreturn", "restart_syscall",
 };
@@ -1389,7 +1424,7 @@ static void switch_profile(const char *outdir)
 		f = fopen(path, "w");
 		if (!f)
 			die("%s", path);
-		for (i = 0; i < sizeof(switch_calls) / sizeof(switch_calls[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(switch_calls); i++)
 			if (ph != 1 || strcmp(switch_calls[i], "getppid"))
 				fprintf(f, "%s\n", switch_calls[i]);
 		fclose(f);
