@@ -110,7 +110,7 @@ static struct pid_namespace *speaker_new_ns(struct task_struct *child)
 
 static bool speaker_descends_from(struct task_struct *t, struct pid *pid)
 {
-	for (; t->pid; t = rcu_dereference(t->real_parent))
+	for (; t->pid; t = rcu_dereference_sched(t->real_parent))
 		if (task_tgid(t) == pid)
 			return true;
 	return false;

@@ -202,7 +202,7 @@ void speaker_phase_new_call(struct speaker_item *si)
  */
 static bool speaker_born_inside(struct speaker_item *si, struct task_struct *p)
 {
-	struct task_struct *parent = rcu_dereference(p->real_parent);
+	struct task_struct *parent = rcu_dereference_sched(p->real_parent);
 
 	if (task_tgid_nr_ns(p, si->ns) == 1)
 		return true;
