@@ -36,20 +36,10 @@ static DEFINE_SPINLOCK(speaker_ns_lock);
 /*
  * 4096 buckets (32 KiB): a thousand containers still average a quarter
  * of an item per chain; with 256 the probe walked chains of up to 14.
+ * Not static: the probe looks up inline (speaker_lookup_one()).
  */
-static DEFINE_HASHTABLE(speaker_ns_table, 12);
+DEFINE_HASHTABLE(speaker_ns_table, SPEAKER_NS_HASH_BITS);
 static LIST_HEAD(speaker_armed);
-
-static struct speaker_item *speaker_lookup_one(struct pid_namespace *ns)
-{
-	struct speaker_item *si;
-
-	hash_for_each_possible_rcu(speaker_ns_table, si, hnode,
-				   (unsigned long)ns)
-		if (si->ns == ns)
-			return si;
-	return NULL;
-}
 
 /**
  * speaker_lookup() - find the item that watches a PID namespace
@@ -93,7 +83,8 @@ static void speaker_attach_locked(struct speaker_item *si,
 	lockdep_assert_held(&speaker_ns_lock);
 	si->ns = ns;
 	si->init_pid = get_pid(task_pid(init));
-	hash_add_rcu(speaker_ns_table, &si->hnode, (unsigned long)ns);
+	hlist_add_head_rcu(&si->hnode,
+			   &speaker_ns_table[hash_ptr(ns, SPEAKER_NS_HASH_BITS)]);
 	speaker_phase_attached(si, service, init);
 }
 

@@ -37,8 +37,9 @@ const char *const speaker_arch_names[SPEAKER_NR_ARCHES] = {
 	[SPEAKER_ARCH_I386] = "i386",
 };
 
-static u32 speaker_eval(const struct speaker_filter *f, struct pt_regs *regs,
-			int nr, u32 arch)
+/* Out of line: its seccomp_data would otherwise widen every caller's frame. */
+static noinline u32 speaker_eval(const struct speaker_filter *f,
+				 struct pt_regs *regs, int nr, u32 arch)
 {
 	unsigned long args[6];
 	struct seccomp_data sd;
@@ -250,8 +251,8 @@ static void speaker_audit(struct speaker_item *si, int phase, u32 arch,
 	audit_log_end(ab);
 }
 
-static void speaker_violation(struct speaker_item *si, int phase, u32 arch,
-			      int nr, u32 ret, bool complain)
+static void __cold speaker_violation(struct speaker_item *si, int phase,
+				     u32 arch, int nr, u32 ret, bool complain)
 {
 	struct speaker_violation *v;
 	unsigned long flags;
@@ -296,6 +297,9 @@ static bool speaker_first_use(unsigned long *map, unsigned int idx)
  * @regs: current's registers at system call entry
  * @id: the system call number
  *
+ * Decides every call that speaker_allowed_fast() leaves, and may be
+ * asked about any call: it does not rely on that check having run.
+ *
  * Context: sys_enter probe, preemption disabled.
  */
 void speaker_syscall(struct speaker_item *si, struct pt_regs *regs, long id)
@@ -303,7 +307,7 @@ void speaker_syscall(struct speaker_item *si, struct pt_regs *regs, long id)
 	const struct speaker_filter *f;
 	int phase = READ_ONCE(si->phase);
 	u32 arch = syscall_get_arch(current);
-	unsigned int idx, v = 0;
+	unsigned int idx;
 	int slot, fslot, mode;
 	bool tabled;
 	u32 ret;
@@ -333,10 +337,10 @@ void speaker_syscall(struct speaker_item *si, struct pt_regs *regs, long id)
 		pr_warn_once("%s: no %s program, killing\n", speaker_name(si),
 			     speaker_phase_names[phase]);
 		ret = SECCOMP_RET_KILL_PROCESS;
+	} else if (tabled && test_bit(idx, f->allow[slot])) {
+		ret = SECCOMP_RET_ALLOW;
 	} else {
-		if (tabled)
-			v = f->table[slot][idx];
-		ret = v ? f->verdicts[v] : speaker_eval(f, regs, id, arch);
+		ret = speaker_eval(f, regs, id, arch);
 	}
 
 	if ((ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW)

@@ -370,19 +370,11 @@ static bool speaker_partial_run(const struct speaker_filter *f, u32 nr,
 	return false;	/* not reached: the last insn is a RET */
 }
 
-static unsigned int speaker_verdict_index(struct speaker_filter *f, u32 ret)
-{
-	unsigned int i;
-
-	for (i = 1; i < f->nverdicts; i++)
-		if (f->verdicts[i] == ret)
-			return i;
-	if (f->nverdicts == SPEAKER_MAX_VERDICTS)
-		return 0;	/* table full: this call runs the program */
-	f->verdicts[f->nverdicts] = ret;
-	return f->nverdicts++;
-}
-
+/*
+ * Find the calls the program allows from their number and arch alone. The
+ * probe lets those through with one bit test; any other call runs the
+ * program, so a bit is set only where the allow is proven.
+ */
 static void speaker_filter_tabulate(struct speaker_filter *f)
 {
 	static const u32 arch_of[SPEAKER_NR_ARCHES] = {
@@ -393,15 +385,14 @@ static void speaker_filter_tabulate(struct speaker_filter *f)
 	unsigned int slot, idx;
 	u32 ret, nr;
 
-	f->nverdicts = 1;
 	for (slot = 0; slot < SPEAKER_NR_ARCHES; slot++) {
 		for (idx = 0; idx < SPEAKER_NR_MAX; idx++) {
 			nr = idx;
 			if (slot == SPEAKER_ARCH_X32)
 				nr |= SPEAKER_X32_BIT;
-			if (speaker_partial_run(f, nr, arch_of[slot], &ret))
-				f->table[slot][idx] =
-					speaker_verdict_index(f, ret);
+			if (speaker_partial_run(f, nr, arch_of[slot], &ret) &&
+			    (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW)
+				__set_bit(idx, f->allow[slot]);
 		}
 		cond_resched();
 	}

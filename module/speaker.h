@@ -15,6 +15,7 @@
 #include <linux/audit.h>
 #include <linux/configfs.h>
 #include <linux/filter.h>
+#include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
@@ -24,6 +25,7 @@
 #include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <asm/syscall.h>
 
 #define SPEAKER_VERSION		"0.1.0"
 
@@ -98,17 +100,14 @@ static inline bool speaker_call_slot(u32 arch, int nr, int *slot,
 	return n < SPEAKER_NR_MAX;
 }
 
-/* Most distinct return values a filter's verdict table can hold. */
-#define SPEAKER_MAX_VERDICTS	32
+#define SPEAKER_BITMAP(n)	DECLARE_BITMAP(n, SPEAKER_NR_MAX)
 
 /**
  * struct speaker_filter - a validated classic BPF program of one phase
  * @rcu: frees the filter after readers are done
  * @len: number of instructions
- * @nverdicts: entries used in @verdicts, entry 0 is unused
- * @verdicts: distinct return values found by the analysis
- * @table: for each call, an index into @verdicts, or 0 when the verdict
- *	depends on more than nr and arch and the program must run
+ * @allow: per arch slot, the calls the program allows whatever their
+ *	arguments and instruction pointer; every other call runs the program
  * @insns: the program exactly as written by the user
  *
  * Immutable once published; replaced as a whole under RCU.
@@ -116,9 +115,7 @@ static inline bool speaker_call_slot(u32 arch, int nr, int *slot,
 struct speaker_filter {
 	struct rcu_head rcu;
 	unsigned int len;
-	unsigned int nverdicts;
-	u32 verdicts[SPEAKER_MAX_VERDICTS];
-	u8 table[SPEAKER_NR_ARCHES][SPEAKER_NR_MAX];
+	DECLARE_BITMAP(allow[SPEAKER_NR_ARCHES], SPEAKER_NR_MAX);
 	struct sock_filter insns[];
 };
 
@@ -149,8 +146,6 @@ struct speaker_transition {
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 };
-
-#define SPEAKER_BITMAP(n)	DECLARE_BITMAP(n, SPEAKER_NR_MAX)
 
 /**
  * struct speaker_item - one configfs item: a container and its filters
@@ -196,27 +191,29 @@ struct speaker_transition {
  * @rcu: defers the final free past probes that may still hold the item
  */
 struct speaker_item {
+	/* What the sys_enter probe reads on every call, together. */
+	struct hlist_node hnode;
+	struct pid_namespace *ns;
+	int phase;
+	int mode;
+	struct speaker_filter __rcu *filters[SPEAKER_NR_FILTERS];
+
 	struct config_item item;
 
 	struct mutex lock;		/* see above: configuration */
-	struct speaker_filter __rcu *filters[SPEAKER_NR_FILTERS];
 	char status[SPEAKER_NR_FILTERS][80];
 	int pinned;
-	int mode;
 	char service[TASK_COMM_LEN];
 	unsigned int settle_ms;
 	u64 stop_signals;
 
-	struct hlist_node hnode;
 	struct list_head armed_node;
-	struct pid_namespace *ns;
 	struct pid *armed_pid;
 	struct pid *init_pid;
 	bool release_pending;
 	struct delayed_work release_work;
 
 	spinlock_t state_lock;		/* see above: phase machine */
-	int phase;
 	u64 attach_time;
 	bool service_execd;
 	pid_t service_tgid;
@@ -255,6 +252,30 @@ void speaker_item_unpin(struct speaker_item *si);
 void speaker_configfs_exit(void);
 
 /* attach.c */
+#define SPEAKER_NS_HASH_BITS	12
+extern struct hlist_head speaker_ns_table[1 << SPEAKER_NS_HASH_BITS];
+
+/**
+ * speaker_lookup_one() - find the item attached to exactly @ns
+ * @ns: a PID namespace
+ *
+ * Inline because the sys_enter probe asks it on every call of a watched
+ * task; speaker_lookup() also covers the namespaces below an attached one.
+ *
+ * Context: RCU read side (probes qualify: preemption is disabled).
+ * Return: the item, or NULL.
+ */
+static inline struct speaker_item *speaker_lookup_one(struct pid_namespace *ns)
+{
+	struct speaker_item *si;
+
+	hlist_for_each_entry_rcu(si, &speaker_ns_table[hash_ptr(ns, SPEAKER_NS_HASH_BITS)],
+				 hnode)
+		if (si->ns == ns)
+			return si;
+	return NULL;
+}
+
 struct speaker_item *speaker_lookup(struct pid_namespace *ns);
 int speaker_target_set(struct speaker_item *si, pid_t nr);
 void speaker_detach(struct speaker_item *si);
@@ -286,6 +307,39 @@ ssize_t speaker_transitions_show(struct speaker_item *si, char *page);
 ssize_t speaker_detector_show(struct speaker_item *si, char *page);
 
 /* enforce.c */
+
+/**
+ * speaker_allowed_fast() - the common case of a watched task's call
+ * @si: the item watching current
+ * @id: the system call number
+ *
+ * True when the program of the running or shutdown phase allows this
+ * native call whatever its arguments: nothing else is to be done, and the
+ * probe returns without a call out of line. Every other case (booting's
+ * new-call detection, trace mode, i386 and x32 calls, calls whose verdict
+ * depends on arguments, every call not allowed) is speaker_syscall()'s.
+ *
+ * Context: sys_enter probe, preemption disabled.
+ * Return: true if the call is allowed.
+ */
+static __always_inline bool speaker_allowed_fast(const struct speaker_item *si,
+						 long id)
+{
+	const struct speaker_filter *f;
+	unsigned int phase = READ_ONCE(si->phase);
+
+	if (phase - SPEAKER_RUNNING > SPEAKER_SHUTDOWN - SPEAKER_RUNNING)
+		return false;
+	if (READ_ONCE(si->mode) == SPEAKER_TRACE ||
+	    (unsigned long)id >= SPEAKER_NR_MAX ||
+	    syscall_get_arch(current) != AUDIT_ARCH_X86_64)
+		return false;
+	/* unsigned long: the index folds into the load's displacement. */
+	f = rcu_dereference_sched(si->filters[(unsigned long)phase -
+					      SPEAKER_BOOTING]);
+	return f && test_bit(id, f->allow[SPEAKER_ARCH_X86_64]);
+}
+
 void speaker_syscall(struct speaker_item *si, struct pt_regs *regs, long id);
 ssize_t speaker_violations_show(struct speaker_item *si, char *page);
 size_t speaker_recorded_format(struct speaker_item *si, char *buf, size_t size);

@@ -127,6 +127,8 @@ plain_form() {
 	else
 		not_ok "$t: workload completes with zero violations"
 		diag <"$SA_WORK/bench.out"
+		diag <"$SA_ITEM/violations"
+		dmesg | grep 'speaker: ' | tail -n 20 | diag
 	fi
 	check "$t: attacks in the running phase are stopped and logged" attacks redis-plain
 	check "$t: redis still answers after the attacks" sa_ping
