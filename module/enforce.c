@@ -115,15 +115,24 @@ static void speaker_trap(struct pt_regs *regs, u32 arch, int nr, u32 data)
 	send_sig_info(SIGSYS, &info, current);
 }
 
+/*
+ * SIGSYS with its default action, which no thread can change from here on
+ * (SA_IMMUTABLE, as for seccomp's own kill): otherwise a sigaction() of
+ * another thread between the reset and the delivery would turn the kill
+ * into a handler run, and the process would live on.
+ */
 static void speaker_kill(struct pt_regs *regs)
 {
+	struct k_sigaction *ka = &current->sighand->action[SIGSYS - 1];
+
 	speaker_skip_nosys(regs);
 	if (current->ptrace) {
 		force_sig(SIGKILL);
 		return;
 	}
 	spin_lock_irq(&current->sighand->siglock);
-	current->sighand->action[SIGSYS - 1].sa.sa_handler = SIG_DFL;
+	ka->sa.sa_handler = SIG_DFL;
+	ka->sa.sa_flags |= SA_IMMUTABLE;
 	spin_unlock_irq(&current->sighand->siglock);
 	force_sig(SIGSYS);
 }

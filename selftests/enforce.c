@@ -622,6 +622,78 @@ TEST_F(enforce, denied_mkdir_has_no_side_effect)
 	EXPECT_EQ(1, spk_violations(&self->e.it, "booting"));
 }
 
+/* Installs the SIGSYS handler again and again, until the process dies. */
+static void *sigsys_installer(void *arg __maybe_unused)
+{
+	struct sigaction sa = {
+		.sa_sigaction = trap_handler,
+		.sa_flags = SA_SIGINFO,
+	};
+
+	for (;;)
+		sigaction(SIGSYS, &sa, NULL);
+	return NULL;
+}
+
+/* A denied getppid must kill; returning from one is the escape. */
+static int kill_racer(const struct spk_chan *ch __maybe_unused,
+		      void *arg __maybe_unused)
+{
+	pthread_t t;
+	int i;
+
+	if (pthread_create(&t, NULL, sigsys_installer, NULL))
+		return 1;
+	for (i = 0; i < 1000; i++)
+		if (syscall(__NR_getppid) == -1)
+			return 2;
+	return 3;
+}
+
+#define KILL_RACES	100
+
+static int kill_race_body(const struct spk_chan *ch, void *arg __maybe_unused)
+{
+	int i, status, survived = 0;
+
+	for (i = 0; i < KILL_RACES; i++) {
+		if (spk_fork_run(kill_racer, NULL, NULL, 0, &status) < 0)
+			return 1;
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
+			survived++;
+	}
+	return spk_send(ch->out, &survived, sizeof(survived)) ? 1 : 0;
+}
+
+/*
+ * A kill resets the SIGSYS handler; another thread that installs one at
+ * the same moment must not save the process (seccomp makes the default
+ * action immutable for this). 100 processes race it. The window is a few
+ * hundred instructions, so this catches a regression only now and then
+ * (under single-threaded TCG, 100 races against the unfixed module all
+ * ended in the kill); what the fix does is seen in speaker_kill().
+ */
+TEST_F(enforce, kill_survives_no_racing_sigaction)
+{
+	struct sock_filter prog[] = {
+		SPK_LD_NR,
+		SPK_ON_NR(__NR_getppid, SECCOMP_RET_KILL_PROCESS),
+		SPK_ALLOW,
+	};
+	int survived = -1, status;
+
+	ASSERT_EQ(0, spk_prog_write_all(&self->e.it, prog,
+					SPK_ARRAY_SIZE(prog)));
+	start_attached(_metadata, &self->e, 0, kill_race_body, NULL);
+	recv_report(_metadata, &self->e, 0, &survived, sizeof(survived));
+	ASSERT_EQ(0, spk_container_wait(&self->e.c[0], &status));
+	EXPECT_EQ(0, survived) {
+		TH_LOG("%d of %d processes lived on after a kill", survived,
+		       KILL_RACES);
+	}
+	EXPECT_EQ(KILL_RACES, spk_violations(&self->e.it, "booting"));
+}
+
 TEST_F(enforce, host_and_sibling_namespace_are_untouched)
 {
 	char host_dir[80], sibling_dir[80];
