@@ -316,7 +316,7 @@ void speaker_syscall(struct speaker_item *si, struct pt_regs *regs, long id)
 	const struct speaker_filter *f;
 	int phase = READ_ONCE(si->phase);
 	u32 arch = syscall_get_arch(current);
-	unsigned int idx;
+	unsigned int idx, v;
 	int slot, fslot, mode;
 	bool tabled;
 	u32 ret;
@@ -346,10 +346,9 @@ void speaker_syscall(struct speaker_item *si, struct pt_regs *regs, long id)
 		pr_warn_once("%s: no %s program, killing\n", speaker_name(si),
 			     speaker_phase_names[phase]);
 		ret = SECCOMP_RET_KILL_PROCESS;
-	} else if (tabled && test_bit(idx, f->allow[slot])) {
-		ret = SECCOMP_RET_ALLOW;
 	} else {
-		ret = speaker_eval(f, regs, id, arch);
+		v = tabled ? speaker_filter_verdict(f, slot, idx) : 0;
+		ret = v ? f->verdicts[v] : speaker_eval(f, regs, id, arch);
 	}
 
 	if ((ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW)

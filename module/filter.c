@@ -370,10 +370,23 @@ static bool speaker_partial_run(const struct speaker_filter *f, u32 nr,
 	return false;	/* not reached: the last insn is a RET */
 }
 
+static unsigned int speaker_verdict_index(struct speaker_filter *f, u32 ret)
+{
+	unsigned int i;
+
+	for (i = 1; i < f->nverdicts; i++)
+		if (f->verdicts[i] == ret)
+			return i;
+	if (f->nverdicts == SPEAKER_MAX_VERDICTS)
+		return 0;	/* list full: this call runs the program */
+	f->verdicts[f->nverdicts] = ret;
+	return f->nverdicts++;
+}
+
 /*
- * Find the calls the program allows from their number and arch alone. The
- * probe lets those through with one bit test; any other call runs the
- * program, so a bit is set only where the allow is proven.
+ * Table the verdict of every call that its number and arch decide, and
+ * mark the allowed ones for the probe's bit test. Calls left at 0 run the
+ * program, so a verdict is tabled only where partial evaluation proves it.
  */
 static void speaker_filter_tabulate(struct speaker_filter *f)
 {
@@ -382,17 +395,21 @@ static void speaker_filter_tabulate(struct speaker_filter *f)
 		[SPEAKER_ARCH_X32] = AUDIT_ARCH_X86_64,
 		[SPEAKER_ARCH_I386] = AUDIT_ARCH_I386,
 	};
-	unsigned int slot, idx;
+	unsigned int slot, idx, v;
 	u32 ret, nr;
 
+	f->nverdicts = 1;
 	for (slot = 0; slot < SPEAKER_NR_ARCHES; slot++) {
 		for (idx = 0; idx < SPEAKER_NR_MAX; idx++) {
 			nr = idx;
 			if (slot == SPEAKER_ARCH_X32)
 				nr |= SPEAKER_X32_BIT;
-			if (speaker_partial_run(f, nr, arch_of[slot], &ret) &&
-			    (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW)
+			if (!speaker_partial_run(f, nr, arch_of[slot], &ret))
+				continue;
+			if ((ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW)
 				__set_bit(idx, f->allow[slot]);
+			v = speaker_verdict_index(f, ret);
+			f->table[slot][idx / 2] |= idx & 1 ? v << 4 : v;
 		}
 		cond_resched();
 	}

@@ -102,12 +102,23 @@ static inline bool speaker_call_slot(u32 arch, int nr, int *slot,
 
 #define SPEAKER_BITMAP(n)	DECLARE_BITMAP(n, SPEAKER_NR_MAX)
 
+/*
+ * Distinct return values a filter's verdict table can tell apart; entry 0
+ * of the list means "run the program" (four bits per call).
+ */
+#define SPEAKER_MAX_VERDICTS	16
+
 /**
  * struct speaker_filter - a validated classic BPF program of one phase
  * @rcu: frees the filter after readers are done
  * @len: number of instructions
+ * @nverdicts: entries used in @verdicts
+ * @verdicts: distinct return values found by the analysis; entry 0 unused
  * @allow: per arch slot, the calls the program allows whatever their
- *	arguments and instruction pointer; every other call runs the program
+ *	arguments and instruction pointer: the probe's one bit test
+ * @table: per arch slot, four bits per call: an index into @verdicts for
+ *	a call whose verdict its number and arch decide, or 0 when the
+ *	program must run (speaker_filter_verdict())
  * @insns: the program exactly as written by the user
  *
  * Immutable once published; replaced as a whole under RCU.
@@ -115,9 +126,28 @@ static inline bool speaker_call_slot(u32 arch, int nr, int *slot,
 struct speaker_filter {
 	struct rcu_head rcu;
 	unsigned int len;
+	unsigned int nverdicts;
+	u32 verdicts[SPEAKER_MAX_VERDICTS];
 	DECLARE_BITMAP(allow[SPEAKER_NR_ARCHES], SPEAKER_NR_MAX);
+	u8 table[SPEAKER_NR_ARCHES][SPEAKER_NR_MAX / 2];
 	struct sock_filter insns[];
 };
+
+/**
+ * speaker_filter_verdict() - the tabled verdict of a call
+ * @f: the filter
+ * @slot: the call's arch slot
+ * @idx: the call's number within the slot
+ *
+ * Return: an index into @f->verdicts, or 0 when the program must run.
+ */
+static inline unsigned int speaker_filter_verdict(const struct speaker_filter *f,
+						  int slot, unsigned int idx)
+{
+	u8 pair = f->table[slot][idx / 2];
+
+	return idx & 1 ? pair >> 4 : pair & 0xf;
+}
 
 struct speaker_filter *speaker_filter_create(const void *buf, size_t size,
 					     char *why, size_t why_len);
