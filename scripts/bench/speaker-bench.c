@@ -1110,9 +1110,10 @@ static void scale_add(const struct progset *p10, pid_t *idle, int from,
 /*
  * Diagnostic: where the measured containers' items sit in speaker's
  * namespace hash table, read from /proc/kcore. It needs the offset of
- * hnode in struct speaker_item and the number of buckets, which
- * scripts/bench/run takes from the module's debug information
- * (BENCH_ITEM_HNODE, BENCH_NS_BUCKETS); without them it is skipped.
+ * hnode and of the struct config_item in struct speaker_item and the
+ * number of buckets, which scripts/bench/run takes from the module's debug
+ * information (BENCH_ITEM_HNODE, BENCH_ITEM_CONFIG, BENCH_NS_BUCKETS);
+ * without them it is skipped.
  */
 struct kcore {
 	FILE *f;
@@ -1202,6 +1203,7 @@ static void pidns_stride(int buckets)
 static void scale_chains(int *ahead, int nmeas)
 {
 	const char *hn = getenv("BENCH_ITEM_HNODE"), *nb = getenv("BENCH_NS_BUCKETS");
+	const char *ci = getenv("BENCH_ITEM_CONFIG");
 	uint64_t table = ksym("speaker_ns_table"), node, si, nameptr;
 	int b, k, m, items = 0, longest = 0;
 	struct kcore kc;
@@ -1209,15 +1211,15 @@ static void scale_chains(int *ahead, int nmeas)
 
 	for (m = 0; m < nmeas; m++)
 		ahead[m] = -1;
-	if (!hn || !nb || !table || kcore_open(&kc))
+	if (!hn || !ci || !nb || !table || kcore_open(&kc))
 		return;
 	for (b = 0; b < atoi(nb); b++) {
 		if (kread(&kc, table + 8 * b, &node, 8))
 			goto out;
 		for (k = 0; node; k++) {
 			si = node - atoi(hn);
-			/* struct config_item comes first; ci_name first in it */
-			if (kread(&kc, si, &nameptr, 8) ||
+			/* ci_name comes first in struct config_item */
+			if (kread(&kc, si + atoi(ci), &nameptr, 8) ||
 			    kread(&kc, nameptr, name, sizeof(name)) ||
 			    kread(&kc, node, &node, 8))
 				goto out;
