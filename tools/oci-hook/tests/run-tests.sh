@@ -13,30 +13,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 HOOK=$HERE/../speaker-oci-hook
 COMPILE=$HERE/../../seccomp-compile/speaker-compile
 
-T=0
-PASSED=0
-FAILED=0
+. "$HERE/../../tap.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/speaker-oci-hook-test.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 CFS=$TMP/configfs
 PROFILES=$TMP/profiles
 BUNDLE=$TMP/bundle
-
-pass() {
-	T=$((T + 1))
-	PASSED=$((PASSED + 1))
-	echo "ok $T - $1"
-}
-
-fail() {
-	T=$((T + 1))
-	FAILED=$((FAILED + 1))
-	echo "not ok $T - $1"
-	shift
-	for line in "$@"; do
-		echo "# $line"
-	done
-}
 
 check() {
 	name=$1
@@ -237,6 +219,4 @@ test_create
 test_create_failures
 test_poststop
 
-echo "1..$T"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+tap_done

@@ -16,34 +16,9 @@ SC=$HERE/../speaker-compile
 BPF=$HERE/bpf-run
 PODMAN_PROFILE=/usr/share/containers/seccomp.json
 
-T=0
-PASSED=0
-FAILED=0
-SKIPPED=0
+. "$HERE/../../tap.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/speaker-docker-test.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
-
-pass() {
-	T=$((T + 1))
-	PASSED=$((PASSED + 1))
-	echo "ok $T - $1"
-}
-
-fail() {
-	T=$((T + 1))
-	FAILED=$((FAILED + 1))
-	echo "not ok $T - $1"
-	shift
-	for line in "$@"; do
-		echo "# $line"
-	done
-}
-
-skip() {
-	T=$((T + 1))
-	SKIPPED=$((SKIPPED + 1))
-	echo "ok $T - $1 # SKIP $2"
-}
 
 # check NAME COMMAND...: pass when COMMAND succeeds; on failure show the
 # last speaker-compile's stderr and the start of its stdout.
@@ -367,10 +342,4 @@ test_import_formats
 test_import_errors
 test_import_real_profile
 
-echo "1..$T"
-if [ "$SKIPPED" -gt 0 ]; then
-	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-else
-	echo "$PASSED passed, $FAILED failed"
-fi
-[ "$FAILED" -eq 0 ]
+tap_done

@@ -14,10 +14,7 @@ SC=$HERE/../speaker-compile
 BPF=$HERE/bpf-run
 DUMP=$HERE/recorded-dump
 
-T=0
-PASSED=0
-FAILED=0
-SKIPPED=0
+. "$HERE/../../tap.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/speaker-compile-test.XXXXXX") || exit 1
 
 cleanup() {
@@ -26,28 +23,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-pass() {
-	T=$((T + 1))
-	PASSED=$((PASSED + 1))
-	echo "ok $T - $1"
-}
-
-fail() {
-	T=$((T + 1))
-	FAILED=$((FAILED + 1))
-	echo "not ok $T - $1"
-	shift
-	for line in "$@"; do
-		echo "# $line"
-	done
-}
-
-skip() {
-	T=$((T + 1))
-	SKIPPED=$((SKIPPED + 1))
-	echo "ok $T - $1 # SKIP $2"
-}
 
 # check NAME COMMAND...: pass when COMMAND succeeds; on failure show the
 # last command's stderr, which the tests keep in $TMP/err.
@@ -551,10 +526,4 @@ test_item_write_failure
 test_recorded_parser
 test_save
 
-echo "1..$T"
-if [ "$SKIPPED" -gt 0 ]; then
-	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-else
-	echo "$PASSED passed, $FAILED failed"
-fi
-[ "$FAILED" -eq 0 ]
+tap_done
