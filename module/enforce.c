@@ -116,10 +116,12 @@ static void speaker_trap(struct pt_regs *regs, u32 arch, int nr, u32 data)
 }
 
 /*
- * SIGSYS with its default action, which no thread can change from here on
- * (SA_IMMUTABLE, as for seccomp's own kill): otherwise a sigaction() of
- * another thread between the reset and the delivery would turn the kill
- * into a handler run, and the process would live on.
+ * seccomp's kill, done as the kernel does a fatal forced signal: under
+ * one hold of siglock, SIGSYS gets its default action, made immutable
+ * (SA_IMMUTABLE: no thread's sigaction() can install a handler before the
+ * delivery, and a tracer that attaches meanwhile cannot intercept it), is
+ * unblocked, and the process loses SIGNAL_UNKILLABLE, so a namespace's
+ * init dies too. A task already traced gets SIGKILL instead.
  */
 static void speaker_kill(struct pt_regs *regs)
 {
@@ -133,6 +135,9 @@ static void speaker_kill(struct pt_regs *regs)
 	spin_lock_irq(&current->sighand->siglock);
 	ka->sa.sa_handler = SIG_DFL;
 	ka->sa.sa_flags |= SA_IMMUTABLE;
+	sigdelset(&current->blocked, SIGSYS);
+	recalc_sigpending();
+	current->signal->flags &= ~SIGNAL_UNKILLABLE;
 	spin_unlock_irq(&current->sighand->siglock);
 	force_sig(SIGSYS);
 }

@@ -6,7 +6,8 @@
  * responsibility: configfs.c the user interface, filter.c the classic BPF
  * checker and evaluator, phase.c the phase machine, attach.c the map from
  * PID namespaces to items, enforce.c the per-call decision, tracepoints.c
- * the glue to the kernel's tracepoints.
+ * the glue to the kernel's tracepoints; compat.h holds what differs
+ * between the kernels speaker builds for.
  */
 #ifndef _SPEAKER_H
 #define _SPEAKER_H

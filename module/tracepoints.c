@@ -9,7 +9,8 @@
  * costs nothing.
  *
  * Probes run with preemption disabled (an RCU read side) and must not
- * sleep.
+ * sleep; compat.h keeps it so for the sys_enter probe on kernels whose
+ * system call tracepoints no longer disable it.
  *
  * Registering any sys_enter probe sets SYSCALL_TRACEPOINT work on every
  * task, which sends all their system calls down the slow path. While
@@ -30,6 +31,7 @@
 #include <linux/sched/signal.h>
 #include <linux/tracepoint.h>
 
+#include "compat.h"
 #include "speaker.h"
 
 /* True while no other tracer uses sys_enter or sys_exit. */
@@ -69,12 +71,15 @@ static noinline void speaker_sys_enter_slow(struct speaker_item *si,
  */
 static void speaker_probe_sys_enter(void *data, struct pt_regs *regs, long id)
 {
-	struct pid_namespace *ns = ns_of_pid(task_pid(current));
-	struct speaker_item *si = ns ? speaker_lookup_one(ns) : NULL;
+	struct pid_namespace *ns;
+	struct speaker_item *si;
 
-	if (likely(si) && speaker_allowed_fast(si, id))
-		return;
-	speaker_sys_enter_slow(si, ns, regs, id);
+	speaker_syscall_probe_begin();
+	ns = ns_of_pid(task_pid(current));
+	si = ns ? speaker_lookup_one(ns) : NULL;
+	if (unlikely(!si) || !speaker_allowed_fast(si, id))
+		speaker_sys_enter_slow(si, ns, regs, id);
+	speaker_syscall_probe_end();
 }
 
 static void speaker_probe_fork(void *data, struct task_struct *parent,

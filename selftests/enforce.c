@@ -2346,55 +2346,170 @@ static const struct call mixed_calls[] = {
 	{ .int80 = true, .nr = I386_NR_getuid32 },
 };
 
-static int mixed_body(const struct spk_chan *ch, void *arg __maybe_unused)
+/*
+ * More distinct verdicts than the table holds (15): the first ones are
+ * tabled, the rest are left to the interpreter, and all must match.
+ */
+#define MANY_VERDICTS	20
+
+static const struct sock_filter many_prog[] = {
+	SPK_X86_64_ONLY, SPK_LD_NR,
+	SPK_ON_NR(__NR_getpid, SPK_ERRNO(101)),
+	SPK_ON_NR(__NR_getppid, SPK_ERRNO(102)),
+	SPK_ON_NR(__NR_getuid, SPK_ERRNO(103)),
+	SPK_ON_NR(__NR_geteuid, SPK_ERRNO(104)),
+	SPK_ON_NR(__NR_getgid, SPK_ERRNO(105)),
+	SPK_ON_NR(__NR_getegid, SPK_ERRNO(106)),
+	SPK_ON_NR(__NR_getpgrp, SPK_ERRNO(107)),
+	SPK_ON_NR(__NR_getsid, SPK_ERRNO(108)),
+	SPK_ON_NR(__NR_gettid, SPK_ERRNO(109)),
+	SPK_ON_NR(__NR_getpgid, SPK_ERRNO(110)),
+	SPK_ON_NR(__NR_getpriority, SPK_ERRNO(111)),
+	SPK_ON_NR(__NR_sched_yield, SPK_ERRNO(112)),
+	SPK_ON_NR(__NR_times, SPK_ERRNO(113)),
+	SPK_ON_NR(__NR_sysinfo, SPK_ERRNO(114)),
+	SPK_ON_NR(__NR_uname, SPK_ERRNO(115)),
+	SPK_ON_NR(__NR_getrusage, SPK_ERRNO(116)),
+	SPK_ON_NR(__NR_getgroups, SPK_ERRNO(117)),
+	SPK_ON_NR(__NR_getresuid, SPK_ERRNO(118)),
+	SPK_ON_NR(__NR_getresgid, SPK_ERRNO(119)),
+	SPK_ON_NR(__NR_getitimer, SPK_ERRNO(120)),
+	SPK_ALLOW,
+};
+
+static const struct call many_calls[] = {
+	{ .nr = __NR_getpid }, { .nr = __NR_getppid }, { .nr = __NR_getuid },
+	{ .nr = __NR_geteuid }, { .nr = __NR_getgid }, { .nr = __NR_getegid },
+	{ .nr = __NR_getpgrp }, { .nr = __NR_getsid }, { .nr = __NR_gettid },
+	{ .nr = __NR_getpgid }, { .nr = __NR_getpriority },
+	{ .nr = __NR_sched_yield }, { .nr = __NR_times },
+	{ .nr = __NR_sysinfo }, { .nr = __NR_uname }, { .nr = __NR_getrusage },
+	{ .nr = __NR_getgroups }, { .nr = __NR_getresuid },
+	{ .nr = __NR_getresgid }, { .nr = __NR_getitimer },
+	{ .nr = __NR_umask, .a = { 022 } },		/* allowed */
+	{ .nr = __NR_getcwd },				/* allowed: fails */
+};
+
+#define MAX_CALLS	64
+
+struct program_case {
+	const struct sock_filter *prog;
+	unsigned short len;
+	const struct call *calls;
+	unsigned int ncalls;
+};
+
+static int calls_body(const struct spk_chan *ch, void *arg)
 {
-	long out[SPK_ARRAY_SIZE(mixed_calls)];
+	const struct program_case *pc = arg;
+	long out[MAX_CALLS];
 	unsigned int i;
 
-	for (i = 0; i < SPK_ARRAY_SIZE(mixed_calls); i++)
-		out[i] = call_run(&mixed_calls[i]);
-	return spk_send(ch->out, out, sizeof(out)) ? 1 : 0;
+	for (i = 0; i < pc->ncalls; i++)
+		out[i] = call_run(&pc->calls[i]);
+	return spk_send(ch->out, out, pc->ncalls * sizeof(long)) ? 1 : 0;
 }
 
-static int mixed_native(const struct spk_chan *ch, void *arg __maybe_unused)
+static int calls_native(const struct spk_chan *ch, void *arg)
 {
+	const struct program_case *pc = arg;
 	struct sock_fprog fprog = {
-		.len = SPK_ARRAY_SIZE(mixed_prog),
-		.filter = (struct sock_filter *)mixed_prog,
+		.len = pc->len,
+		.filter = (struct sock_filter *)pc->prog,
 	};
 
 	if (seccomp_install(&fprog))
 		return 1;
-	return mixed_body(ch, arg);
+	return calls_body(ch, arg);
 }
 
-TEST_F(enforce, table_and_interpreter_agree_with_seccomp)
+/*
+ * Each program's verdicts under speaker against the kernel's own seccomp,
+ * in booting (speaker_syscall() decides every call) and in running, where
+ * allowed native calls never leave the probe (speaker_allowed_fast()).
+ */
+FIXTURE(verdicts) {
+	struct env e;
+};
+
+FIXTURE_VARIANT(verdicts) {
+	const char *phase;
+	bool many;		/* many_prog, else mixed_prog */
+};
+
+FIXTURE_VARIANT_ADD(verdicts, mixed_booting) { .phase = "booting" };
+FIXTURE_VARIANT_ADD(verdicts, mixed_running) { .phase = "running" };
+FIXTURE_VARIANT_ADD(verdicts, many_booting) {
+	.phase = "booting", .many = true,
+};
+FIXTURE_VARIANT_ADD(verdicts, many_running) {
+	.phase = "running", .many = true,
+};
+
+FIXTURE_SETUP(verdicts)
 {
-	long native[SPK_ARRAY_SIZE(mixed_calls)];
-	long spk[SPK_ARRAY_SIZE(mixed_calls)];
+	env_setup(_metadata, &self->e);
+}
+
+FIXTURE_TEARDOWN(verdicts)
+{
+	env_teardown(&self->e);
+}
+
+TEST_F(verdicts, table_fast_path_and_interpreter_agree_with_seccomp)
+{
+	struct program_case pc = {
+		mixed_prog, SPK_ARRAY_SIZE(mixed_prog),
+		mixed_calls, SPK_ARRAY_SIZE(mixed_calls),
+	};
+	long native[MAX_CALLS], spk[MAX_CALLS];
+	size_t len;
+	char phase[32];
 	unsigned int i;
 	int status;
 
-	ASSERT_EQ(sizeof(native), spk_fork_run(mixed_native, NULL, native,
-					       sizeof(native), &status)) {
+	if (variant->many) {
+		pc = (struct program_case){
+			many_prog, SPK_ARRAY_SIZE(many_prog),
+			many_calls, SPK_ARRAY_SIZE(many_calls),
+		};
+	}
+	ASSERT_GE(MAX_CALLS, pc.ncalls);
+	len = pc.ncalls * sizeof(long);
+	ASSERT_EQ((ssize_t)len, spk_fork_run(calls_native, &pc, native, len,
+					     &status)) {
 		TH_LOG("seccomp refused the program (status 0x%x)", status);
 	}
 	/* Not vacuous: seccomp did filter. */
-	ASSERT_EQ(-5, native[0]);
-	ASSERT_EQ(-7, native[2]);
+	if (variant->many) {
+		ASSERT_EQ(-101, native[0]);
+		ASSERT_EQ(-(long)(100 + MANY_VERDICTS),
+			  native[MANY_VERDICTS - 1]);
+	} else {
+		ASSERT_EQ(-5, native[0]);
+		ASSERT_EQ(-7, native[2]);
+	}
 
-	ASSERT_EQ(0, spk_prog_write_all(&self->e.it, mixed_prog,
-					SPK_ARRAY_SIZE(mixed_prog)));
-	start_attached(_metadata, &self->e, 0, mixed_body, NULL);
-	recv_report(_metadata, &self->e, 0, &spk, sizeof(spk));
+	ASSERT_EQ(0, spk_prog_write_all(&self->e.it, pc.prog, pc.len));
+	start_container(_metadata, &self->e, 0, calls_body, &pc);
+	ASSERT_EQ(0, attach(&self->e.it, self->e.c[0].init));
+	/* An attach starts booting; running is forced. */
+	if (strcmp(variant->phase, "booting"))
+		ASSERT_EQ(0, spk_attr_write(&self->e.it, "phase",
+					    variant->phase));
+	ASSERT_LT(0, spk_attr_read(&self->e.it, "phase", phase, sizeof(phase)));
+	ASSERT_EQ(0, strncmp(phase, variant->phase, strlen(variant->phase)));
+	ASSERT_EQ(0, spk_container_go(&self->e.c[0]));
+	recv_report(_metadata, &self->e, 0, spk, len);
 	ASSERT_EQ(0, spk_container_wait(&self->e.c[0], &status));
 
-	for (i = 0; i < SPK_ARRAY_SIZE(mixed_calls); i++) {
+	for (i = 0; i < pc.ncalls; i++) {
 		EXPECT_EQ(native[i], spk[i]) {
-			TH_LOG("call %u (%s nr %#lx, a0 %#lx): seccomp %ld, speaker %ld",
-			       i, mixed_calls[i].int80 ? "int80" : "syscall",
-			       mixed_calls[i].nr, mixed_calls[i].a[0],
-			       native[i], spk[i]);
+			TH_LOG("%s, call %u (%s nr %#lx, a0 %#lx): seccomp %ld, speaker %ld",
+			       variant->phase, i,
+			       pc.calls[i].int80 ? "int80" : "syscall",
+			       pc.calls[i].nr, pc.calls[i].a[0], native[i],
+			       spk[i]);
 		}
 	}
 }
