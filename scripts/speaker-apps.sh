@@ -165,6 +165,7 @@ sa_app() {
 		# Without Docker (sa_start_plain): the same server and options.
 		SA_PLAIN_CMD=("${rcmd[@]}" --dir "$SA_WORK/redis/data")
 		SA_HAND+=("shutdown madvise jemalloc's background thread (jemalloc_bg_thd) hands freed memory back with madvise on a timer, in every phase; traces rarely catch it in the short shutdown, and a make check run was killed for it there")
+		SA_HAND+=("running,shutdown munmap jemalloc maps new memory (mmap, traced in every phase) and when the kernel returns an address off the alignment it needs, unmaps it and maps again larger, trimming with munmap; traces on 6.12 did not see it (newer kernels place large anonymous mappings on huge-page boundaries, which may be why), and a make check run on 6.1 was killed for it in running")
 		;;
 	nginx)
 		SA_SERVICE=nginx

@@ -604,9 +604,9 @@ FIXTURE_TEARDOWN(lifecycle)
 /*
  * Calls the spinners made in @ms milliseconds, split by verdict. With
  * @enforced (the test has seen the attach complete), *@allowed counts only
- * calls begun after this point: a spinner preempted between a call allowed
- * earlier and counting it would otherwise show up here, and on 6.1 under
- * TCG one did, up to hundreds of milliseconds late.
+ * calls whose spinner read the state after this point: a spinner
+ * preempted between a call allowed earlier and counting it would
+ * otherwise show up here (suspected in a 6.1 run under TCG).
  */
 static void sample(long *denied, long *allowed, int ms, bool enforced)
 {
