@@ -1153,7 +1153,7 @@ static int dying_body(const struct spk_chan *ch, void *dir)
 	return read(ch->in, &c, 1) == 1 ? 0 : 1;
 }
 
-TEST_F(enforce, dying_tasks_stay_filtered_after_the_init_exits)
+TEST_F_TIMEOUT(enforce, dying_tasks_stay_filtered_after_the_init_exits, 120)
 {
 	static const struct sock_filter shutdown[] = {
 		SPK_X86_64_ONLY, SPK_LD_NR,
