@@ -91,6 +91,7 @@ static void speaker_sigsys_unblock(void)
 static void speaker_trap(struct pt_regs *regs, u32 arch, int nr, u32 data)
 {
 	kernel_siginfo_t info;
+	bool queued;
 
 	clear_siginfo(&info);
 	info.si_signo = SIGSYS;
@@ -113,6 +114,17 @@ static void speaker_trap(struct pt_regs *regs, u32 arch, int nr, u32 data)
 		return;
 	}
 	send_sig_info(SIGSYS, &info, current);
+	/*
+	 * Another thread may have ignored SIGSYS since the check, or reset
+	 * it to the default that an init ignores, and the signal was dropped.
+	 * Only this task takes signals off its own queue, so an empty one
+	 * means that; seccomp's forced signal would have killed.
+	 */
+	spin_lock_irq(&current->sighand->siglock);
+	queued = sigismember(&current->pending.signal, SIGSYS);
+	spin_unlock_irq(&current->sighand->siglock);
+	if (!queued)
+		force_sig(SIGSYS);
 }
 
 /*
