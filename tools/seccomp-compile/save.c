@@ -108,8 +108,20 @@ static void write_numbers(FILE *f, const struct save *sv,
 				set->nr[i], sv->libseccomp);
 }
 
-/* The calls every phase needs that the trace did not see. */
-static void write_always(FILE *f, const struct save *sv, int phase)
+/*
+ * Calls the vDSO answers in user space while the clock source allows it
+ * (a trace then never sees them), and makes as system calls where it
+ * does not, as on a VM whose clock the vDSO cannot read. A profile traced
+ * on one machine would otherwise kill the service on another.
+ */
+static const char *const vdso_calls[] = {
+	"clock_gettime", "clock_gettime64", "clock_getres",
+	"clock_getres_time64", "gettimeofday", "time", "getcpu", NULL
+};
+
+/* The calls of @names that the trace did not see, under @heading. */
+static void write_untraced(FILE *f, const struct save *sv, int phase,
+			   const char *const *names, const char *heading)
 {
 	const struct recorded_set *set;
 	bool first = true, seen;
@@ -121,20 +133,19 @@ static void write_always(FILE *f, const struct save *sv, int phase)
 		set = &sv->rec.set[phase][arch];
 		if (arch != ARCH_X86_64 && !set->count)
 			continue;
-		for (i = 0; always_allowed[i]; i++) {
-			nr = systab_number(arch, always_allowed[i]);
+		for (i = 0; names[i]; i++) {
+			nr = systab_number(arch, names[i]);
 			seen = false;
 			for (k = 0; k < set->count; k++)
 				seen |= set->nr[k] == nr;
 			if (nr < 0 || seen)
 				continue;
 			if (first)
-				fputs("\n# not traced, but every phase needs them:\n",
-				      f);
+				fprintf(f, "\n# %s\n", heading);
 			first = false;
 			fprintf(f, "%s%s%s\n",
 				arch ? speaker_arch_names[arch] : "",
-				arch ? ":" : "", always_allowed[i]);
+				arch ? ":" : "", names[i]);
 		}
 	}
 }
@@ -160,7 +171,10 @@ static int phase_text(const struct save *sv, int phase, struct buf *out)
 	for (arch = 0; arch < NR_ARCHES; arch++)
 		write_names(f, &sv->rec.set[phase][arch], arch);
 	write_numbers(f, sv, &sv->rec.set[phase][ARCH_X86_64]);
-	write_always(f, sv, phase);
+	write_untraced(f, sv, phase, always_allowed,
+		       "not traced, but every phase needs them:");
+	write_untraced(f, sv, phase, vdso_calls,
+		       "not traced where the vDSO answers them; made as calls where it cannot:");
 	if (fclose(f))
 		return EXIT_INTERNAL;
 	out->data = (unsigned char *)text;

@@ -451,7 +451,7 @@ test_save() {
 	[ "$gap" -gt 0 ] || gap=$(($("$BPF" --unnamed | cut -d' ' -f1) + 1))
 	mkdir -p "$TMP/trace/web"
 	printf '%s\n' 'booting x86_64 0 1 3 9 59 231' \
-		"running x86_64 0 1 39 60 231 $gap" \
+		"running x86_64 0 1 39 60 201 231 $gap" \
 		'running i386 20 4 102' 'running x32 1073741863' \
 		>"$TMP/trace/web/recorded"
 	sc --save "$TMP/trace/web" "$TMP/saved"
@@ -470,6 +470,13 @@ test_save() {
 	check "save_adds_always_needed_calls_it_did_not_see" sh -c "
 		grep -qx 'restart_syscall' '$TMP/saved/booting' &&
 		grep -qx 'i386:rt_sigreturn' '$TMP/saved/running'"
+	check "save_adds_vdso_calls_it_did_not_see" sh -c "
+		sed -n '/vDSO answers them/,\$p' '$TMP/saved/booting' >'$TMP/vdso' &&
+		grep -qx 'gettimeofday' '$TMP/vdso' && grep -qx 'getcpu' '$TMP/vdso' &&
+		grep -qx 'i386:clock_gettime64' '$TMP/saved/running' &&
+		! grep -q '^i386:' '$TMP/saved/booting'"
+	check "save_does_not_repeat_traced_vdso_call" sh -c "
+		[ \$(grep -cx 'time' '$TMP/saved/running') -eq 1 ]"
 	check "save_warns_about_empty_phase" sh -c "
 		grep -q 'nothing recorded for shutdown' '$TMP/err' &&
 		grep -q '^# nothing was recorded in this phase' '$TMP/saved/shutdown'"
