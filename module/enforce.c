@@ -17,6 +17,8 @@
  * - TRACE and USER_NOTIF fail the call as an unknown call, as seccomp does when
  *   no tracer or listener is there: speaker never has one.
  * - An unknown action kills, as in seccomp.
+ * - TRAP kills when its SIGSYS is lost before the handler runs, because
+ *   another thread ignored it meanwhile; seccomp would lose the signal.
  * In every denying case the call itself is skipped before it runs.
  */
 
@@ -88,6 +90,33 @@ static void speaker_sigsys_unblock(void)
 	spin_unlock_irq(&current->sighand->siglock);
 }
 
+/*
+ * seccomp's kill, done as the kernel does a fatal forced signal: under
+ * one hold of siglock, SIGSYS gets its default action, made immutable
+ * (SA_IMMUTABLE: no thread's sigaction() can install a handler before the
+ * delivery, and a tracer that attaches meanwhile cannot intercept it), is
+ * unblocked, and the process loses SIGNAL_UNKILLABLE, so a namespace's
+ * init dies too. A task already traced gets SIGKILL instead.
+ */
+static void speaker_kill(struct pt_regs *regs)
+{
+	struct k_sigaction *ka = &current->sighand->action[SIGSYS - 1];
+
+	speaker_skip_nosys(regs);
+	if (current->ptrace) {
+		force_sig(SIGKILL);
+		return;
+	}
+	spin_lock_irq(&current->sighand->siglock);
+	ka->sa.sa_handler = SIG_DFL;
+	ka->sa.sa_flags |= SA_IMMUTABLE;
+	sigdelset(&current->blocked, SIGSYS);
+	recalc_sigpending();
+	current->signal->flags &= ~SIGNAL_UNKILLABLE;
+	spin_unlock_irq(&current->sighand->siglock);
+	force_sig(SIGSYS);
+}
+
 static void speaker_trap(struct pt_regs *regs, u32 arch, int nr, u32 data)
 {
 	kernel_siginfo_t info;
@@ -115,43 +144,16 @@ static void speaker_trap(struct pt_regs *regs, u32 arch, int nr, u32 data)
 	}
 	send_sig_info(SIGSYS, &info, current);
 	/*
-	 * Another thread may have ignored SIGSYS since the check, or reset
-	 * it to the default that an init ignores, and the signal was dropped.
-	 * Only this task takes signals off its own queue, so an empty one
-	 * means that; seccomp's forced signal would have killed.
+	 * This task cannot have taken SIGSYS yet. It is missing when another
+	 * thread changed its action since the check: SIG_IGN drops it at the
+	 * send or flushes it after, the default is dropped at an init's
+	 * send. The handler will not run either way: kill.
 	 */
 	spin_lock_irq(&current->sighand->siglock);
 	queued = sigismember(&current->pending.signal, SIGSYS);
 	spin_unlock_irq(&current->sighand->siglock);
 	if (!queued)
-		force_sig(SIGSYS);
-}
-
-/*
- * seccomp's kill, done as the kernel does a fatal forced signal: under
- * one hold of siglock, SIGSYS gets its default action, made immutable
- * (SA_IMMUTABLE: no thread's sigaction() can install a handler before the
- * delivery, and a tracer that attaches meanwhile cannot intercept it), is
- * unblocked, and the process loses SIGNAL_UNKILLABLE, so a namespace's
- * init dies too. A task already traced gets SIGKILL instead.
- */
-static void speaker_kill(struct pt_regs *regs)
-{
-	struct k_sigaction *ka = &current->sighand->action[SIGSYS - 1];
-
-	speaker_skip_nosys(regs);
-	if (current->ptrace) {
-		force_sig(SIGKILL);
-		return;
-	}
-	spin_lock_irq(&current->sighand->siglock);
-	ka->sa.sa_handler = SIG_DFL;
-	ka->sa.sa_flags |= SA_IMMUTABLE;
-	sigdelset(&current->blocked, SIGSYS);
-	recalc_sigpending();
-	current->signal->flags &= ~SIGNAL_UNKILLABLE;
-	spin_unlock_irq(&current->sighand->siglock);
-	force_sig(SIGSYS);
+		speaker_kill(regs);
 }
 
 static void speaker_act(struct pt_regs *regs, u32 arch, int nr, u32 ret)
