@@ -109,10 +109,11 @@ static void write_numbers(FILE *f, const struct save *sv,
 }
 
 /*
- * Calls the vDSO answers in user space while the clock source allows it
- * (a trace then never sees them), and makes as system calls where it
- * does not, as on a VM whose clock the vDSO cannot read. A profile traced
- * on one machine would otherwise kill the service on another.
+ * Calls the vDSO answers in user space, so that a trace never sees them.
+ * They are system calls where the vDSO is not used (vdso=0, a program
+ * that bypasses it) and, for the clock reads, where the clock source has
+ * no vDSO mode, as on a VM with an unstable TSC. A profile traced on one
+ * machine would otherwise kill the service on another.
  */
 static const char *const vdso_calls[] = {
 	"clock_gettime", "clock_gettime64", "clock_getres",
@@ -165,7 +166,7 @@ static int phase_text(const struct save *sv, int phase, struct buf *out)
 		total += sv->rec.set[phase][arch].count;
 	if (!total) {
 		fputs("# nothing was recorded in this phase\n", f);
-		warning("%s: nothing recorded for %s: its profile allows only the calls every phase needs",
+		warning("%s: nothing recorded for %s: its profile allows only the calls every phase needs and the vDSO's",
 			sv->recorded_path, speaker_phase_names[phase]);
 	}
 	for (arch = 0; arch < NR_ARCHES; arch++)
