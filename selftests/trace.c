@@ -6,7 +6,7 @@
  *
  * The container's init runs a small command loop. Each command makes one
  * "marker" call from one kind of task (a thread, a child that exits at
- * once, a signal handler, an exec'd program, int $0x80), a call that
+ * once, a signal handler, an exec'd program, int $0x80, x32), a call that
  * nothing else in the body makes, so that finding its number in the
  * recorded set proves that this kind of task was seen. A process that
  * joins the namespace with setns() makes one more marker from its child.
@@ -33,6 +33,7 @@
 #define MARK_SHUTDOWN	SYS_sched_getscheduler
 #define MARK_OUTSIDE	SYS_sched_get_priority_min
 #define I386_NR_GETPID	20
+#define X32_NR_GETPID	(0x40000000 | 39)
 
 /* What speaker-compile said. */
 static char out[CMD_OUT_MAX];
@@ -44,6 +45,7 @@ enum {
 	CMD_HANDLER = 'h',	/* MARK_HANDLER in a SIGUSR1 handler */
 	CMD_EXEC = 'e',		/* a child execs /bin/true */
 	CMD_INT80 = 'i',	/* getpid through int $0x80 */
+	CMD_X32 = 'x',		/* getpid as an x32 call */
 	CMD_RUNNING = 'r',	/* MARK_RUNNING in the init */
 	CMD_SHUTDOWN = 's',	/* MARK_SHUTDOWN in the init */
 	CMD_OUTSIDE = 'o',	/* MARK_OUTSIDE in the init */
@@ -93,6 +95,18 @@ static long int80(long nr)
 		     : "=a"(ret)
 		     : "0"(nr)
 		     : "rbx", "rcx", "r8", "r9", "r10", "r11", "memory");
+	return ret < 0 && ret > -4096 ? -ret : 0;
+}
+
+/* A call by number as the syscall instruction makes it, x32 bit and all. */
+static long x32(long nr)
+{
+	long ret;
+
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "0"(nr)
+		     : "rcx", "r11", "memory");
 	return ret < 0 && ret > -4096 ? -ret : 0;
 }
 
@@ -170,6 +184,8 @@ static long run_cmd(char cmd)
 		return exec_true();
 	case CMD_INT80:
 		return int80(I386_NR_GETPID);
+	case CMD_X32:
+		return x32(X32_NR_GETPID);
 	case CMD_RUNNING:
 		return marker(MARK_RUNNING);
 	case CMD_SHUTDOWN:
@@ -275,6 +291,12 @@ static bool have_int80(void)
 	return int80(I386_NR_GETPID) != ENOSYS;
 }
 
+/* Is x32 on (syscall.x32=y, as vm-run boots)? */
+static bool have_x32(void)
+{
+	return x32(X32_NR_GETPID) != ENOSYS;
+}
+
 /* The kinds of task of one run, in the order the round trip replays. */
 static void run_every_kind(struct __test_metadata *_metadata, struct env *e)
 {
@@ -284,6 +306,8 @@ static void run_every_kind(struct __test_metadata *_metadata, struct env *e)
 	EXPECT_EQ(0, cmd(e, CMD_EXEC));
 	if (have_int80())
 		EXPECT_EQ(0, cmd(e, CMD_INT80));
+	if (have_x32())
+		EXPECT_EQ(0, cmd(e, CMD_X32));
 	EXPECT_EQ(0, join(e));
 }
 
@@ -380,6 +404,12 @@ TEST_F(trace, every_kind_of_task_is_recorded)
 	}
 	if (have_int80()) {
 		EXPECT_TRUE(recorded(&self->e, "booting", "i386", I386_NR_GETPID)) {
+			log_recorded(_metadata, &self->e);
+		}
+	}
+	if (have_x32()) {
+		/* recorded as struct seccomp_data carries it: bit 30 set */
+		EXPECT_TRUE(recorded(&self->e, "booting", "x32", X32_NR_GETPID)) {
 			log_recorded(_metadata, &self->e);
 		}
 	}
