@@ -63,11 +63,15 @@
 #define SPEAKER_NAME_MAX	63
 #define SPEAKER_SETTLE_MAX	3600000
 
-/* Read at mkdir; each item has its own settle_ms after that. */
-static unsigned int default_settle_ms = 5000;
-module_param(default_settle_ms, uint, 0644);
+/*
+ * Read at mkdir; each item has its own settle_ms after that. 10 s: mariadb
+ * under QEMU TCG went quiet for more than 5 s in the middle of its boot.
+ * Set at load only: sysfs would let root without CAP_SYS_ADMIN write it.
+ */
+static unsigned int default_settle_ms = 10000;
+module_param(default_settle_ms, uint, 0444);
 MODULE_PARM_DESC(default_settle_ms,
-		 "quiet time (ms) that ends booting, for new items (default 5000)");
+		 "quiet time (ms) that ends booting, for new items (default 10000)");
 
 static const char *const speaker_mode_names[] = {
 	[SPEAKER_ENFORCE] = "enforce",
@@ -686,8 +690,12 @@ static struct config_item *speaker_make_item(struct config_group *group,
 					     const char *name)
 {
 	struct speaker_item *si;
-	int slot;
+	int slot, ret;
 
+	/* An item can arm itself on a namespace: as privileged as a store. */
+	ret = speaker_may_write();
+	if (ret)
+		return ERR_PTR(ret);
 	if (!speaker_name_ok(name)) {
 		pr_info_ratelimited("item name '%.*s' refused: use 1 to %d of A-Z a-z 0-9 _ . -, not starting with '.'\n",
 				    SPEAKER_NAME_MAX + 1, name,
