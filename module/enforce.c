@@ -226,51 +226,29 @@ static const char *speaker_arch_name(u32 arch, int nr)
 	return speaker_arch_names[slot];
 }
 
-/* comm is untrusted: quote it only when audit's parsers can read it so. */
-static void speaker_audit_comm(struct audit_buffer *ab, const char *comm)
-{
-	const char *p;
-
-	for (p = comm; *p; p++)
-		if (*p <= ' ' || *p >= 0x7f || *p == '"')
-			break;
-	if (!*p) {
-		audit_log_format(ab, "\"%s\"", comm);
-		return;
-	}
-	for (p = comm; *p; p++)
-		audit_log_format(ab, "%02X", (unsigned char)*p);
-}
-
 /*
- * A record of type SECCOMP with the fields seccomp writes, so that
- * ausearch -m SECCOMP and existing pipelines see speaker's denials, plus
- * the item and phase.
+ * An AUDIT_SECCOMP record with seccomp's fields, for ausearch -m SECCOMP
+ * and the pipelines built on it, plus the item and the phase. Like
+ * seccomp's, it is written whether or not auditd enabled auditing (with
+ * no auditd, kauditd prints it to the kernel log); audit=0 and exclude
+ * rules drop it in audit_log_start(). audit_log_task_info() is the
+ * exported helper that logs the task as seccomp's own record does (pid,
+ * ids, comm, exe, LSM context), with a few more ids; nothing in it
+ * sleeps, and the buffer is atomic.
  */
 static void speaker_audit(struct speaker_item *si, int phase, u32 arch,
 			  int nr, u32 ret)
 {
 	u32 action = ret & SECCOMP_RET_ACTION_FULL;
 	struct audit_buffer *ab;
-	kuid_t uid;
-	kgid_t gid;
 	int sig;
 
-	if (!audit_enabled)
-		return;
 	ab = audit_log_start(audit_context(), GFP_ATOMIC, AUDIT_SECCOMP);
 	if (!ab)
 		return;
-
-	current_uid_gid(&uid, &gid);
 	sig = action == SECCOMP_RET_TRAP || action == SECCOMP_RET_KILL_THREAD ||
 	      action == SECCOMP_RET_KILL_PROCESS ? SIGSYS : 0;
-	audit_log_format(ab, "auid=%u uid=%u gid=%u ses=%u pid=%d comm=",
-			 from_kuid(&init_user_ns, audit_get_loginuid(current)),
-			 from_kuid(&init_user_ns, uid),
-			 from_kgid(&init_user_ns, gid),
-			 audit_get_sessionid(current), task_tgid_nr(current));
-	speaker_audit_comm(ab, current->comm);
+	audit_log_task_info(ab);
 	audit_log_format(ab,
 			 " sig=%d arch=%x syscall=%d compat=%d ip=0x%lx code=0x%x speaker_item=%s speaker_phase=%s",
 			 sig, arch, nr, arch == AUDIT_ARCH_I386,

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Audit: a violation is also an AUDIT_SECCOMP record (type 1326) with the
+ * fields seccomp's own record has, plus speaker_item and speaker_phase.
+ *
+ * The test VM runs no auditd, so kauditd prints records to the kernel log
+ * ("audit: type=1326 audit(...): key=value ..."), where the test reads
+ * them: one from speaker for a denied call in a container, and, as the
+ * reference, one from native seccomp for a process that a filter kills.
+ */
+#include <sys/prctl.h>
+
+#include "speaker_util.h"
+#include "kselftest_harness.h"
+
+#define DENIED		123	/* ENOMEDIUM */
+#define AUDIT_SECCOMP_TYPE "type=1326 "
+#define RECORD_MAX	2048
+
+static const struct sock_filter deny_getppid[] = {
+	SPK_X86_64_ONLY, SPK_LD_NR,
+	SPK_ON_NR(__NR_getppid, SPK_ERRNO(DENIED)), SPK_ALLOW,
+};
+
+static const struct sock_filter kill_getppid[] = {
+	SPK_X86_64_ONLY, SPK_LD_NR,
+	SPK_ON_NR(__NR_getppid, SECCOMP_RET_KILL_PROCESS), SPK_ALLOW,
+};
+
+/*
+ * Wait up to 5 s (kauditd prints asynchronously) for a kernel log record
+ * of type 1326 that holds @a and, unless NULL, @b but not @not; copy its
+ * text after "): " into @out. Reads on from @fd. 0 or -ENOENT.
+ */
+static int find_record(int fd, const char *a, const char *b,
+		       const char *not, char *out, size_t size)
+{
+	char rec[8192];
+	const char *msg;
+	ssize_t n;
+	int tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		for (;;) {
+			n = read(fd, rec, sizeof(rec) - 1);
+			if (n < 0 && errno == EPIPE)
+				continue;
+			if (n <= 0)
+				break;
+			rec[n] = '\0';
+			if (!strstr(rec, AUDIT_SECCOMP_TYPE) ||
+			    !strstr(rec, a) || (b && !strstr(rec, b)) ||
+			    (not && strstr(rec, not)))
+				continue;
+			msg = strstr(rec, "): ");
+			msg = msg ? msg + 3 : rec;
+			n = strcspn(msg, "\n");
+			if ((size_t)n >= size)
+				n = size - 1;
+			memcpy(out, msg, n);
+			out[n] = '\0';
+			return 0;
+		}
+		usleep(100 * 1000);
+	}
+	return -ENOENT;
+}
+
+/* Does @rec have the field @key ("key=")? */
+static bool has_key(const char *rec, const char *key)
+{
+	size_t len = strlen(key);
+	const char *p;
+
+	for (p = rec; (p = strstr(p, key)); p += len)
+		if ((p == rec || p[-1] == ' ') && p[len] == '=')
+			return true;
+	return false;
+}
+
+static int getppid_once(const struct spk_chan *ch, void *arg __maybe_unused)
+{
+	int err = syscall(__NR_getppid) == -1 ? errno : 0;
+
+	return spk_send(ch->out, &err, sizeof(err)) ? 1 : 0;
+}
+
+static int killed_by_seccomp(void)
+{
+	struct sock_fprog prog = {
+		.len = SPK_ARRAY_SIZE(kill_getppid),
+		.filter = (struct sock_filter *)kill_getppid,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return 2;
+	syscall(__NR_getppid);
+	return 3;
+}
+
+FIXTURE(audit) {
+	struct spk_item it;
+	struct spk_container c;
+	int kmsg;
+};
+
+FIXTURE_SETUP(audit)
+{
+	self->kmsg = -1;
+	memset(&self->it, 0, sizeof(self->it));
+	memset(&self->c, 0, sizeof(self->c));
+	if (!spk_available())
+		SKIP(return, "speaker.ko is not loaded (no %s)", SPK_ROOT);
+	self->kmsg = spk_kmsg_open_end();
+	ASSERT_LE(0, self->kmsg);
+	ASSERT_EQ(0, spk_item_create(&self->it, "audit-%d"));
+	ASSERT_EQ(0, spk_attr_printf(&self->it, "settle_ms", "%d",
+				     SPK_SETTLE_FOREVER));
+	ASSERT_EQ(0, spk_prog_write_all(&self->it, deny_getppid,
+					SPK_ARRAY_SIZE(deny_getppid)));
+}
+
+FIXTURE_TEARDOWN(audit)
+{
+	spk_container_kill(&self->c);
+	spk_item_remove(&self->it);
+	if (self->kmsg >= 0)
+		close(self->kmsg);
+}
+
+TEST_F(audit, violation_is_a_seccomp_record_with_item_and_phase)
+{
+	char ours[RECORD_MAX], theirs[RECORD_MAX], want[64], key[64];
+	const char *p, *eq;
+	int err, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, spk_container_start(&self->c, getppid_once, NULL, 0));
+	ASSERT_EQ(0, spk_attr_printf(&self->it, "target", "%d", self->c.init));
+	ASSERT_EQ(0, spk_container_go(&self->c));
+	ASSERT_EQ((ssize_t)sizeof(err),
+		  spk_container_recv(&self->c, &err, sizeof(err)));
+	EXPECT_EQ(DENIED, err);
+	ASSERT_EQ(0, spk_container_wait(&self->c, &status));
+
+	snprintf(want, sizeof(want), "speaker_item=%s ", self->it.name);
+	ASSERT_EQ(0, find_record(self->kmsg, want, NULL, NULL, ours,
+				 sizeof(ours))) {
+		TH_LOG("no type=1326 record with %s in the kernel log", want);
+	}
+	snprintf(want, sizeof(want), " pid=%d ", self->c.init);
+	EXPECT_NE(NULL, strstr(ours, want)) TH_LOG("%s in: %s", want, ours);
+	snprintf(want, sizeof(want), " syscall=%d ", __NR_getppid);
+	EXPECT_NE(NULL, strstr(ours, want)) TH_LOG("%s in: %s", want, ours);
+	snprintf(want, sizeof(want), " code=0x%x ", SPK_ERRNO(DENIED));
+	EXPECT_NE(NULL, strstr(ours, want)) TH_LOG("%s in: %s", want, ours);
+	EXPECT_NE(NULL, strstr(ours, " arch=c000003e ")) TH_LOG("%s", ours);
+	EXPECT_NE(NULL, strstr(ours, " sig=0 ")) TH_LOG("%s", ours);
+	EXPECT_NE(NULL, strstr(ours, " speaker_phase=booting")) TH_LOG("%s", ours);
+
+	/* The reference: native seccomp kills a process for the same call. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(killed_by_seccomp());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS);
+	snprintf(want, sizeof(want), " pid=%d ", pid);
+	ASSERT_EQ(0, find_record(self->kmsg, want, " syscall=", "speaker_item",
+				 theirs, sizeof(theirs))) {
+		TH_LOG("native seccomp wrote no record: is audit off (audit=0)?");
+	}
+
+	/* Every field of seccomp's record is in ours. */
+	for (p = theirs; p && (eq = strchr(p, '=')); p = strchr(eq, ' ')) {
+		p += strspn(p, " ");
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - p), p);
+		EXPECT_TRUE(has_key(ours, key)) {
+			TH_LOG("seccomp's field %s is missing:\n  seccomp: %s\n  speaker: %s",
+			       key, theirs, ours);
+		}
+	}
+}
+
+TEST_HARNESS_MAIN
