@@ -7,11 +7,13 @@
  * a call on one arch only. libseccomp emits the arch check first; calls of
  * an arch the filter lacks (x32 calls included) get the default action.
  *
- * Native numbers that libseccomp cannot name, up to ENOSYS_LAST_NR, get
- * ERRNO(ENOSYS): calls newer than libseccomp then fail the way libc
- * expects from an older kernel (clone3 -> clone, faccessat2 -> faccessat).
- * Allowed calls get the highest priority, so libseccomp tests them before
- * those numbers.
+ * Calls newer than the profile get ERRNO(ENOSYS), so that they fail the
+ * way libc and programs expect from an older kernel and fall back to the
+ * older call: native numbers that libseccomp cannot name, up to
+ * ENOSYS_LAST_NR, and the newer call of each fallback pair below when
+ * the profile allows one of its older forms but not it (a profile written
+ * for an older libc). Allowed calls get the highest priority, so
+ * libseccomp tests them before those numbers.
  */
 #include <errno.h>
 #include <seccomp.h>
@@ -128,24 +130,73 @@ static int add_allowed(scmp_filter_ctx ctx, const struct profile *p,
 	return 0;
 }
 
+/*
+ * A newer call that glibc (or, for openat2 and close_range, the programs
+ * that use them) replaces with an older one when the kernel answers
+ * ENOSYS, and the older forms.
+ */
+static const struct {
+	const char *newer;
+	const char *older[4];
+} fallbacks[] = {
+	{ "clone3", { "clone" } },
+	{ "faccessat2", { "faccessat", "access" } },
+	{ "statx", { "newfstatat", "stat", "lstat", "fstat" } },
+	{ "openat2", { "openat", "open" } },
+	{ "close_range", { "close" } },
+};
+
+/* Does @p allow one of the older forms of fallbacks[@i]? */
+static bool allows_older(const struct profile *p, size_t i)
+{
+	const char *const *old;
+	int64_t nr;
+
+	for (old = fallbacks[i].older; old < fallbacks[i].older + 4 && *old;
+	     old++) {
+		nr = systab_number(ARCH_X86_64, *old);
+		if (nr >= 0 && profile_allows(p, ARCH_X86_64, (uint32_t)nr))
+			return true;
+	}
+	return false;
+}
+
+static int add_enosys_rule(scmp_filter_ctx ctx, uint32_t nr)
+{
+	int ret = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), (int)nr,
+					 0);
+
+	if (ret)
+		error("libseccomp cannot add ENOSYS for %u: %s", nr,
+		      strerror(-ret));
+	return ret;
+}
+
 static int add_enosys(scmp_filter_ctx ctx, const struct profile *p,
 		      uint32_t def_action)
 {
-	uint32_t enosys = SCMP_ACT_ERRNO(ENOSYS), nr;
+	int64_t nr;
+	size_t i;
 	int ret;
 
-	if (def_action == enosys)
+	if (def_action == SCMP_ACT_ERRNO(ENOSYS))
 		return 0;	/* libseccomp refuses rules that repeat it */
 	for (nr = 0; nr <= ENOSYS_LAST_NR; nr++) {
 		if (systab_name(ARCH_X86_64, nr) ||
 		    profile_allows(p, ARCH_X86_64, nr))
 			continue;
-		ret = seccomp_rule_add_exact(ctx, enosys, (int)nr, 0);
-		if (ret) {
-			error("libseccomp cannot add ENOSYS for %u: %s", nr,
-			      strerror(-ret));
+		ret = add_enosys_rule(ctx, nr);
+		if (ret)
 			return ret;
-		}
+	}
+	for (i = 0; i < sizeof(fallbacks) / sizeof(fallbacks[0]); i++) {
+		nr = systab_number(ARCH_X86_64, fallbacks[i].newer);
+		if (nr < 0 || profile_allows(p, ARCH_X86_64, nr) ||
+		    !allows_older(p, i))
+			continue;
+		ret = add_enosys_rule(ctx, nr);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }

@@ -194,6 +194,24 @@ test_unnamed_numbers() {
 	check "default_errno_enosys_applies_to_unlisted" runs "$TMP/enosys/running" 110 "errno 38"
 }
 
+# A profile written for an older libc: the newer call of a fallback pair
+# gets ENOSYS when only the older form is allowed, so libc falls back.
+test_fallbacks() {
+	profile "$TMP/fb" 'clone\nfaccessat\n' 'clone\nclone3\n' 'getpid\n'
+	sc -d errno:1 -o "$TMP/fb-out" "$TMP/fb"
+	check "fallback_compiles" rc_is 0
+	check "clone3_gets_enosys_when_only_clone_is_allowed" \
+		runs "$TMP/fb-out/booting" 435 "errno 38"
+	check "faccessat2_gets_enosys_when_only_faccessat_is_allowed" \
+		runs "$TMP/fb-out/booting" 439 "errno 38"
+	check "clone3_listed_is_allowed" \
+		runs "$TMP/fb-out/running" 435 "$("$BPF" --probe 435)"
+	check "faccessat2_without_older_form_gets_default" \
+		runs "$TMP/fb-out/running" 439 "errno 1"
+	check "clone3_without_older_form_gets_default" \
+		runs "$TMP/fb-out/shutdown" 435 "errno 1"
+}
+
 test_arches() {
 	check "x32_call_gets_default_without_arch" runs "$OUT/running" x32:39 "errno 1"
 	sc -q -d errno:1 -a x32 -o "$TMP/x32" "$BASE"
@@ -525,6 +543,7 @@ test_command_line
 test_compile_to_files
 test_seccomp_verdicts
 test_unnamed_numbers
+test_fallbacks
 test_arches
 test_profile_errors
 test_notices
