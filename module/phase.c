@@ -197,16 +197,24 @@ void speaker_phase_new_call(struct speaker_item *si)
 }
 
 /*
- * Was @p started from inside the container? A process that entered with
- * setns() has its parent outside and must not pass for the service.
+ * Does @p descend from the container's init through processes inside it?
+ * A process that entered with setns() has its parent outside, and so have
+ * its children once it exits (they go to its reaper, outside); neither it
+ * nor anything it starts, at any depth, may pass for the service. The
+ * walk ends at the init or at the first ancestor whose parent is outside.
  */
 static bool speaker_born_inside(struct speaker_item *si, struct task_struct *p)
 {
-	struct task_struct *parent = rcu_dereference_sched(p->real_parent);
+	struct task_struct *parent;
 
-	if (task_tgid_nr_ns(p, si->ns) == 1)
-		return true;
-	return speaker_lookup(ns_of_pid(task_pid(parent))) == si;
+	while (task_tgid_nr_ns(p, si->ns) != 1) {
+		parent = rcu_dereference_sched(p->real_parent);
+		if (!pid_alive(parent) ||
+		    speaker_lookup(ns_of_pid(task_pid(parent))) != si)
+			return false;
+		p = parent;
+	}
+	return true;
 }
 
 /**

@@ -1015,7 +1015,8 @@ TEST_F(attach, running_service_reaches_running_and_is_judged)
  * A process that enters with setns() is born outside: when it forks a
  * child that execs a program with the service's name, that exec must not
  * count as the service's, also when the child outlives the entrant and is
- * re-parented before it execs (runc exec's intermediate process exits so).
+ * re-parented before it execs (runc exec's intermediate process exits so),
+ * and when the entrant's child starts it (a shell under docker exec).
  */
 FIXTURE(setns) {
 	struct world w;
@@ -1023,6 +1024,7 @@ FIXTURE(setns) {
 
 FIXTURE_VARIANT(setns) {
 	bool orphan;		/* the entrant exits before its child execs */
+	bool grandchild;	/* the child forks, and its child execs */
 };
 
 FIXTURE_SETUP(setns)
@@ -1043,13 +1045,19 @@ FIXTURE_VARIANT_ADD(setns, entrant_exits_first) {
 	.orphan = true,
 };
 
+/* A shell that docker exec starts, running the service's program. */
+FIXTURE_VARIANT_ADD(setns, entrant_grandchild) {
+	.grandchild = true,
+};
+
 /*
  * Fork the entrant: it joins the init's PID namespace and forks a child
  * that execs the service's program on @sock. An orphaned child execs
- * only once the entrant has exited.
+ * only once the entrant has exited; with @grandchild, the child forks
+ * once more (inside, like the entrant's child) and the grandchild execs.
  */
 static pid_t enter_and_exec(const struct world *w, const char *sock,
-			    bool orphan)
+			    bool orphan, bool grandchild)
 {
 	int fd, status, alive[2];
 	pid_t pid, child;
@@ -1068,6 +1076,13 @@ static pid_t enter_and_exec(const struct world *w, const char *sock,
 		/* EOF: the entrant has exited. */
 		while (orphan && read(alive[0], path, 1) < 0 && errno == EINTR)
 			;
+		if (grandchild) {
+			child = fork();
+			if (child > 0) {
+				waitpid(child, &status, 0);
+				_exit(status_code(status));
+			}
+		}
 		execl(w->service, SERVICE_COMM, "--a-in-run", sock,
 		      (char *)NULL);
 		_exit(126);
@@ -1087,7 +1102,8 @@ TEST_F(setns, entrant_exec_is_not_the_service)
 
 	start(_metadata, w, INIT_GATED, NULL);
 	snprintf(sock, sizeof(sock), "%s/entrant", w->dir);
-	w->entrant = enter_and_exec(w, sock, variant->orphan);
+	w->entrant = enter_and_exec(w, sock, variant->orphan,
+				    variant->grandchild);
 	ASSERT_LT(0, w->entrant);
 	if (variant->orphan) {
 		ASSERT_EQ(w->entrant, waitpid(w->entrant, &status, 0));
