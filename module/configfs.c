@@ -155,7 +155,7 @@ static void speaker_program_swap(struct speaker_item *si, int slot,
 	rcu_assign_pointer(si->filters[slot], f);
 	strscpy(si->status[slot], f ? "ok" : "none", sizeof(si->status[slot]));
 	if (old)
-		kvfree_rcu(old, rcu);
+		speaker_filter_free_rcu(old);
 }
 
 static ssize_t speaker_program_write(struct speaker_item *si, int slot,
@@ -648,7 +648,8 @@ static void speaker_item_free(struct rcu_head *rcu)
 	int slot;
 
 	for (slot = 0; slot < SPEAKER_NR_FILTERS; slot++)
-		kvfree(rcu_dereference_protected(si->filters[slot], true));
+		speaker_filter_free(rcu_dereference_protected(si->filters[slot],
+							      true));
 	mutex_destroy(&si->lock);
 	kfree(si);
 }

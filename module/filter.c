@@ -444,13 +444,44 @@ struct speaker_filter *speaker_filter_create(const void *buf, size_t size,
 	if (ret)
 		return ERR_PTR(ret);
 
-	f = kvzalloc(struct_size(f, insns, len), GFP_KERNEL);
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
+	f->insns = kvmalloc_array(len, sizeof(*f->insns), GFP_KERNEL);
+	if (!f->insns) {
+		kfree(f);
+		return ERR_PTR(-ENOMEM);
+	}
 	f->len = len;
 	memcpy(f->insns, buf, size);
 	speaker_filter_tabulate(f);
 	return f;
+}
+
+/**
+ * speaker_filter_free() - free a filter no reader can see any more
+ * @f: a filter from speaker_filter_create(), or NULL
+ */
+void speaker_filter_free(struct speaker_filter *f)
+{
+	if (!f)
+		return;
+	kvfree(f->insns);
+	kfree(f);
+}
+
+static void speaker_filter_free_cb(struct rcu_head *rcu)
+{
+	speaker_filter_free(container_of(rcu, struct speaker_filter, rcu));
+}
+
+/**
+ * speaker_filter_free_rcu() - free a filter once its readers are done
+ * @f: a filter just unpublished; probes may still run it
+ */
+void speaker_filter_free_rcu(struct speaker_filter *f)
+{
+	call_rcu(&f->rcu, speaker_filter_free_cb);
 }
 
 /**

@@ -120,7 +120,8 @@ static inline bool speaker_call_slot(u32 arch, int nr, int *slot,
  * @table: per arch slot, four bits per call: an index into @verdicts for
  *	a call whose verdict its number and arch decide, or 0 when the
  *	program must run (speaker_filter_verdict())
- * @insns: the program exactly as written by the user
+ * @insns: the program exactly as written by the user, allocated apart so
+ *	that the rest stays one 2 KiB object whatever the program's length
  *
  * Immutable once published; replaced as a whole under RCU.
  */
@@ -131,7 +132,7 @@ struct speaker_filter {
 	u32 verdicts[SPEAKER_MAX_VERDICTS];
 	DECLARE_BITMAP(allow[SPEAKER_NR_ARCHES], SPEAKER_NR_MAX);
 	u8 table[SPEAKER_NR_ARCHES][SPEAKER_NR_MAX / 2];
-	struct sock_filter insns[];
+	struct sock_filter *insns;
 };
 
 /**
@@ -152,6 +153,8 @@ static inline unsigned int speaker_filter_verdict(const struct speaker_filter *f
 
 struct speaker_filter *speaker_filter_create(const void *buf, size_t size,
 					     char *why, size_t why_len);
+void speaker_filter_free(struct speaker_filter *f);
+void speaker_filter_free_rcu(struct speaker_filter *f);
 u32 speaker_filter_run(const struct speaker_filter *f,
 		       const struct seccomp_data *sd);
 
