@@ -287,7 +287,7 @@ FIXTURE_TEARDOWN(races)
 
 /* ------------------------------------------------------------------ */
 
-#define SWITCHES	600
+#define SWITCHES	3000
 
 TEST_F_TIMEOUT(races, verdicts_stay_valid_while_phases_switch_and_programs_change, 120)
 {
