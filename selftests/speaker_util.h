@@ -716,6 +716,48 @@ static inline int spk_body_idle(const struct spk_chan *ch, void *arg)
 	return 0;
 }
 
+/* --- the kernel's ABIs ------------------------------------------------ */
+
+/* Is @word one of the kernel command line's words? */
+static inline bool spk_cmdline_has(const char *word)
+{
+	char line[4096], *tok, *save;
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	line[n] = '\0';
+	for (tok = strtok_r(line, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, word))
+			return true;
+	return false;
+}
+
+/*
+ * Should this kernel run calls of the other ABIs? x32 when booted with
+ * syscall.x32=y, as scripts/vm-run boots; i386 unless ia32_emulation was
+ * turned off (Debian's kernels have it). A test that finds the ABI
+ * missing although it should be there fails instead of skipping, so that
+ * the ABI tests cannot go quietly unrun.
+ */
+static inline bool spk_x32_expected(void)
+{
+	return spk_cmdline_has("syscall.x32=y");
+}
+
+static inline bool spk_i386_expected(void)
+{
+	return !spk_cmdline_has("ia32_emulation=0") &&
+	       !spk_cmdline_has("ia32_emulation=n") &&
+	       !spk_cmdline_has("ia32_emulation=false");
+}
+
 /* --- kernel log ------------------------------------------------------- */
 
 /**

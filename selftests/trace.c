@@ -304,10 +304,17 @@ static void run_every_kind(struct __test_metadata *_metadata, struct env *e)
 	EXPECT_EQ(0, cmd(e, CMD_CHILD));
 	EXPECT_EQ(0, cmd(e, CMD_HANDLER));
 	EXPECT_EQ(0, cmd(e, CMD_EXEC));
-	if (have_int80())
+	/* An ABI the kernel was booted to have must be there. */
+	if (have_int80()) {
 		EXPECT_EQ(0, cmd(e, CMD_INT80));
-	if (have_x32())
+	} else {
+		EXPECT_FALSE(spk_i386_expected());
+	}
+	if (have_x32()) {
 		EXPECT_EQ(0, cmd(e, CMD_X32));
+	} else {
+		EXPECT_FALSE(spk_x32_expected());
+	}
 	EXPECT_EQ(0, join(e));
 }
 
