@@ -39,6 +39,7 @@
 
 #include "kselftest_harness.h"
 #include "speaker_util.h"
+#include "cmd_util.h"
 
 #define SERVICE_COMM	"phase_service"
 #define TEST_COMM	"phase"		/* comm of this program and its inits */
@@ -278,15 +279,14 @@ static void log_detector(struct __test_metadata *_metadata,
  * answer into @rep. @peer gets the listener's PID as this process sees
  * it. Connects until TIMEOUT_MS: the listener may not be up yet.
  */
-static int request(const char *path, const char *req, char *rep,
-		   size_t size, pid_t *peer)
+/* Connect to the service's socket at @path, retrying while it starts. */
+static int connect_to(const char *path, pid_t *peer)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { TIMEOUT_MS / 1000, 0 };
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int fd = -1, waited, ret = 0;
-	ssize_t n;
+	int fd = -1, waited;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	for (waited = 0; waited < TIMEOUT_MS; waited += 10) {
@@ -304,6 +304,21 @@ static int request(const char *path, const char *req, char *rep,
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (peer && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
 		*peer = cred.pid;
+	return fd;
+}
+
+/*
+ * Send @req (if any) and read one reply into @rep; @peer gets the
+ * service's PID. 0 or -errno.
+ */
+static int request(const char *path, const char *req, char *rep,
+		   size_t size, pid_t *peer)
+{
+	int fd = connect_to(path, peer), ret = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
 	if (req && spk_send(fd, req, strlen(req)))
 		ret = -EPIPE;
 	n = req && !ret ? read(fd, rep, size - 1) : 0;
@@ -1136,6 +1151,160 @@ TEST_F(setns, entrant_exec_is_not_the_service)
 	ASSERT_EQ(0, request(sock, "ping\n", buf, sizeof(buf), NULL));
 	EXPECT_STREQ("ok denied 1\n", buf);
 	EXPECT_EQ(1, spk_violations(&w->it, "running"));
+}
+
+/* --- trace mode follows the same detector ------------------------------- */
+
+/*
+ * Trace mode is driven by the detector that drives enforcement: a traced
+ * run records each of A, B and C in its own phase only, and the profile
+ * saved from it, enforced, lets the same run go through every phase with
+ * no violation. The lists and the filters share one phase boundary.
+ */
+FIXTURE(learn) {
+	struct world w;
+	char dir[64];
+};
+
+FIXTURE_SETUP(learn)
+{
+	self->dir[0] = '\0';
+	world_setup(_metadata, &self->w);
+}
+
+FIXTURE_TEARDOWN(learn)
+{
+	world_teardown(&self->w);
+	if (self->dir[0])
+		cmd_run(NULL, 0, "rm -rf %s", self->dir);
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
+/* Is @nr in the recorded "@phase x86_64" line? */
+static bool recorded(const struct world *w, const char *phase, long nr)
+{
+	char text[16384], key[32], nums[16384], want[24];
+
+	if (spk_attr_read(&w->it, "recorded", text, sizeof(text)) < 0)
+		return false;
+	snprintf(key, sizeof(key), "%s x86_64", phase);
+	if (spk_line_after(text, key, nums + 1, sizeof(nums) - 2))
+		return false;
+	nums[0] = ' ';
+	strcat(nums, " ");
+	snprintf(want, sizeof(want), " %ld ", nr);
+	return strstr(nums, want);
+}
+
+/* Wait until @pid is blocked in call @nr; false after TIMEOUT_MS. */
+static bool wait_in_call(pid_t pid, long nr)
+{
+	char path[64], line[64];
+	int waited, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (waited = 0; waited < TIMEOUT_MS; waited += 10) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		n = read(fd, line, sizeof(line) - 1);
+		close(fd);
+		line[n > 0 ? n : 0] = '\0';
+		if (strtol(line, NULL, 10) == nr && line[0] != '-')
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+/* Boot, one request, SIGTERM to the init: the service's exit code. */
+static int one_life(struct __test_metadata *_metadata, struct world *w)
+{
+	char rep[64];
+	int fd;
+
+	start(_metadata, w, INIT_IS_SERVICE, NULL);
+	if (!wait_attr(w, "phase", "running")) {
+		log_detector(_metadata, w);
+		return -1;
+	}
+	/*
+	 * The reply, then EOF: the service has closed the connection, so
+	 * that close() falls in running in every life, not in shutdown when
+	 * the stop signal happens to come first.
+	 */
+	fd = connect_to(w->sock, NULL);
+	if (fd < 0 || spk_send(fd, "ping\n", 5) ||
+	    spk_recv(fd, rep, sizeof(rep) - 1) != 12 ||
+	    strncmp(rep, "ok denied 0\n", 12)) {
+		if (fd >= 0)
+			close(fd);
+		return -2;
+	}
+	close(fd);
+	/* And back in accept4(): it too must fall in running every time. */
+	if (!wait_in_call(w->c.init, __NR_accept4))
+		return -4;
+	if (kill(w->c.init, SIGTERM))
+		return -3;
+	return wait_exit(w);
+}
+
+TEST_F_TIMEOUT(learn, traced_phases_enforce_the_same_life_without_violations,
+	       90)
+{
+	static const long calls[3] = { NR_A, NR_B, NR_C };
+	struct world *w = &self->w;
+	char compile[PATH_MAX], out[4096], buf[256];
+	int p, q;
+
+	snprintf(compile, sizeof(compile),
+		 "%s/tools/seccomp-compile/speaker-compile", cmd_root());
+	if (access(compile, X_OK))
+		SKIP(return, "speaker-compile is not built (make tools)");
+
+	ASSERT_EQ(0, spk_attr_write(&w->it, "mode", "trace"));
+	ASSERT_EQ(0, one_life(_metadata, w));
+	EXPECT_TRUE(ends_with(transitions(w, buf, sizeof(buf)), LIFE)) {
+		TH_LOG("transitions: %s", buf);
+	}
+	for (p = 0; p < 3; p++) {
+		for (q = 0; q < 3; q++) {
+			EXPECT_EQ(p == q, recorded(w, phases[p], calls[q])) {
+				TH_LOG("call %ld %s recorded in %s", calls[q],
+				       p == q ? "not" : "also", phases[p]);
+			}
+		}
+	}
+
+	snprintf(self->dir, sizeof(self->dir), "/tmp/speaker-learn.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, cmd_run(out, sizeof(out), "'%s' -q --save %s %s/p",
+			     compile, w->it.path, self->dir)) {
+		TH_LOG("speaker-compile --save: %s", out);
+	}
+	ASSERT_EQ(0, cmd_run(out, sizeof(out), "'%s' -q -d errno:EDOM %s/p %s",
+			     compile, self->dir, w->it.path)) {
+		TH_LOG("speaker-compile: %s", out);
+	}
+	ASSERT_EQ(0, spk_attr_write(&w->it, "mode", "enforce"));
+	EXPECT_EQ(0, one_life(_metadata, w));
+	EXPECT_TRUE(ends_with(transitions(w, buf, sizeof(buf)), LIFE)) {
+		TH_LOG("transitions: %s", buf);
+	}
+	for (p = 0; p < 3; p++) {
+		EXPECT_EQ(0, spk_violations(&w->it, phases[p])) {
+			spk_attr_read(&w->it, "violations", out, sizeof(out));
+			TH_LOG("violations:\n%s", out);
+		}
+	}
 }
 
 /* --- the init's exit releases the item --------------------------------- */
