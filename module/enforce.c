@@ -17,14 +17,16 @@
  * - TRACE and USER_NOTIF fail the call as an unknown call, as seccomp does when
  *   no tracer or listener is there: speaker never has one.
  * - An unknown action kills, as in seccomp.
- * - TRAP kills when its SIGSYS is lost before the handler runs, because
- *   another thread ignored it meanwhile; seccomp would lose the signal.
+ * - TRAP kills when its SIGSYS has no handler or was lost by the time
+ *   speaker checks its queue, because another thread ignored it meanwhile;
+ *   seccomp would lose the signal.
  * In every denying case the call itself is skipped before it runs.
  */
 
 #define pr_fmt(fmt) "speaker: " fmt
 
 #include <linux/audit.h>
+#include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
@@ -73,12 +75,14 @@ static void speaker_skip_nosys(struct pt_regs *regs)
 }
 
 /*
- * Like seccomp's forced SIGSYS: a task that blocks or ignores SIGSYS gets
- * the default action instead of escaping the signal.
+ * Will SIGSYS reach a handler? Like seccomp's forced SIGSYS, a task that
+ * blocks or ignores it gets the default action instead of escaping the
+ * signal; the default kills. Decided under one hold of siglock.
  */
-static void speaker_sigsys_unblock(void)
+static bool speaker_sigsys_handled(void)
 {
 	struct k_sigaction *ka = &current->sighand->action[SIGSYS - 1];
+	bool handled;
 
 	spin_lock_irq(&current->sighand->siglock);
 	if (sigismember(&current->blocked, SIGSYS) ||
@@ -87,7 +91,9 @@ static void speaker_sigsys_unblock(void)
 		sigdelset(&current->blocked, SIGSYS);
 		recalc_sigpending();
 	}
+	handled = ka->sa.sa_handler != SIG_DFL;
 	spin_unlock_irq(&current->sighand->siglock);
+	return handled;
 }
 
 /*
@@ -133,13 +139,13 @@ static void speaker_trap(struct pt_regs *regs, u32 arch, int nr, u32 data)
 	/* As seccomp's rollback: a handler that returns sees nr in ax. */
 	regs->ax = regs->orig_ax;
 	regs->orig_ax = -1;
-	speaker_sigsys_unblock();
 	/*
 	 * Without a handler the default action kills, as seccomp's forced
-	 * signal does; a namespace's init would ignore a plain one.
+	 * signal does; a namespace's init would ignore a plain one, and a
+	 * handler installed meanwhile must not run with our siginfo lost.
 	 */
-	if (current->sighand->action[SIGSYS - 1].sa.sa_handler == SIG_DFL) {
-		force_sig(SIGSYS);
+	if (!speaker_sigsys_handled()) {
+		speaker_kill(regs);
 		return;
 	}
 	send_sig_info(SIGSYS, &info, current);
@@ -246,13 +252,24 @@ static void speaker_audit(struct speaker_item *si, int phase, u32 arch,
 	ab = audit_log_start(audit_context(), GFP_ATOMIC, AUDIT_SECCOMP);
 	if (!ab)
 		return;
-	sig = action == SECCOMP_RET_TRAP || action == SECCOMP_RET_KILL_THREAD ||
-	      action == SECCOMP_RET_KILL_PROCESS ? SIGSYS : 0;
+	/* As seccomp: SIGSYS for the kills (unknown actions kill), else 0. */
+	switch (action) {
+	case SECCOMP_RET_LOG:
+	case SECCOMP_RET_ERRNO:
+	case SECCOMP_RET_TRACE:
+	case SECCOMP_RET_USER_NOTIF:
+	case SECCOMP_RET_TRAP:
+		sig = 0;
+		break;
+	default:
+		sig = SIGSYS;
+	}
 	audit_log_task_info(ab);
+	/* code is the action without its data, as seccomp logs it */
 	audit_log_format(ab,
 			 " sig=%d arch=%x syscall=%d compat=%d ip=0x%lx code=0x%x speaker_item=%s speaker_phase=%s",
-			 sig, arch, nr, arch == AUDIT_ARCH_I386,
-			 instruction_pointer(current_pt_regs()), ret,
+			 sig, arch, nr, in_compat_syscall(),
+			 instruction_pointer(current_pt_regs()), action,
 			 speaker_name(si), speaker_phase_names[phase]);
 	audit_log_end(ab);
 }
