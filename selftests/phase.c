@@ -1202,28 +1202,6 @@ static bool recorded(const struct world *w, const char *phase, long nr)
 	return strstr(nums, want);
 }
 
-/* Wait until @pid is blocked in call @nr; false after TIMEOUT_MS. */
-static bool wait_in_call(pid_t pid, long nr)
-{
-	char path[64], line[64];
-	int waited, fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
-	for (waited = 0; waited < TIMEOUT_MS; waited += 10) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return false;
-		n = read(fd, line, sizeof(line) - 1);
-		close(fd);
-		line[n > 0 ? n : 0] = '\0';
-		if (strtol(line, NULL, 10) == nr && line[0] != '-')
-			return true;
-		sleep_ms(10);
-	}
-	return false;
-}
-
 /* Boot, one request, SIGTERM to the init: the service's exit code. */
 static int one_life(struct __test_metadata *_metadata, struct world *w)
 {
@@ -1250,7 +1228,7 @@ static int one_life(struct __test_metadata *_metadata, struct world *w)
 	}
 	close(fd);
 	/* And back in accept4(): it too must fall in running every time. */
-	if (!wait_in_call(w->c.init, __NR_accept4))
+	if (!spk_wait_in_call(w->c.init, __NR_accept4, TIMEOUT_MS))
 		return -4;
 	if (kill(w->c.init, SIGTERM))
 		return -3;

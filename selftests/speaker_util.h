@@ -716,6 +716,36 @@ static inline int spk_body_idle(const struct spk_chan *ch, void *arg)
 	return 0;
 }
 
+/**
+ * spk_wait_in_call() - wait until a task sleeps in a given system call
+ * @pid: the task
+ * @nr: the call's number, as /proc/PID/syscall shows it
+ * @timeout_ms: how long to poll
+ *
+ * Return: true once @pid is in @nr, false on timeout or if @pid is gone.
+ */
+static inline bool spk_wait_in_call(pid_t pid, long nr, int timeout_ms)
+{
+	char path[64], line[64];
+	int waited, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (waited = 0; waited < timeout_ms; waited += 10) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		n = read(fd, line, sizeof(line) - 1);
+		close(fd);
+		line[n > 0 ? n : 0] = '\0';
+		if (line[0] != '-' && strtol(line, NULL, 10) == nr &&
+		    (nr || line[0] == '0'))
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
 /* --- the kernel's ABIs ------------------------------------------------ */
 
 /* Is @word one of the kernel command line's words? */
@@ -753,9 +783,18 @@ static inline bool spk_x32_expected(void)
 
 static inline bool spk_i386_expected(void)
 {
-	return !spk_cmdline_has("ia32_emulation=0") &&
-	       !spk_cmdline_has("ia32_emulation=n") &&
-	       !spk_cmdline_has("ia32_emulation=false");
+	static const char *const off[] = {
+		"ia32_emulation=0", "ia32_emulation=n", "ia32_emulation=N",
+		"ia32_emulation=no", "ia32_emulation=f", "ia32_emulation=F",
+		"ia32_emulation=false", "ia32_emulation=off",
+	};
+	unsigned int i;
+
+	/* kstrtobool's false forms; a kernel built with it off is not Debian's */
+	for (i = 0; i < SPK_ARRAY_SIZE(off); i++)
+		if (spk_cmdline_has(off[i]))
+			return false;
+	return true;
 }
 
 /* --- kernel log ------------------------------------------------------- */
