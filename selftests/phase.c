@@ -1186,22 +1186,6 @@ static bool ends_with(const char *s, const char *tail)
 	return n >= t && !strcmp(s + n - t, tail);
 }
 
-/* Is @nr in the recorded "@phase x86_64" line? */
-static bool recorded(const struct world *w, const char *phase, long nr)
-{
-	char text[16384], key[32], nums[16384], want[24];
-
-	if (spk_attr_read(&w->it, "recorded", text, sizeof(text)) < 0)
-		return false;
-	snprintf(key, sizeof(key), "%s x86_64", phase);
-	if (spk_line_after(text, key, nums + 1, sizeof(nums) - 2))
-		return false;
-	nums[0] = ' ';
-	strcat(nums, " ");
-	snprintf(want, sizeof(want), " %ld ", nr);
-	return strstr(nums, want);
-}
-
 /* Boot, one request, SIGTERM to the init: the service's exit code. */
 static int one_life(struct __test_metadata *_metadata, struct world *w)
 {
@@ -1255,7 +1239,7 @@ TEST_F_TIMEOUT(learn, traced_phases_enforce_the_same_life_without_violations,
 	}
 	for (p = 0; p < 3; p++) {
 		for (q = 0; q < 3; q++) {
-			EXPECT_EQ(p == q, recorded(w, phases[p], calls[q])) {
+			EXPECT_EQ(p == q, spk_recorded(&w->it, phases[p], "x86_64", calls[q])) {
 				TH_LOG("call %ld %s recorded in %s", calls[q],
 				       p == q ? "not" : "also", phases[p]);
 			}

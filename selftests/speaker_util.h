@@ -255,6 +255,32 @@ static inline int spk_line_after(const char *text, const char *key,
 }
 
 /**
+ * spk_recorded() - did trace mode record a call?
+ * @phase: "booting", "running" or "shutdown"
+ * @arch: "x86_64", "i386" or "x32"
+ * @nr: the number as the recorded attribute shows it (x32: bit 30 set)
+ *
+ * Return: true if @nr is on the item's "@phase @arch" line.
+ */
+static inline bool spk_recorded(const struct spk_item *it, const char *phase,
+				const char *arch, long nr)
+{
+	char text[16384], key[32], nums[16384], want[24];
+	ssize_t n = spk_attr_read(it, "recorded", text, sizeof(text) - 1);
+
+	if (n < 0)
+		return false;
+	text[n] = '\0';
+	snprintf(key, sizeof(key), "%s %s", phase, arch);
+	if (spk_line_after(text, key, nums + 1, sizeof(nums) - 2))
+		return false;
+	nums[0] = ' ';
+	strcat(nums, " ");
+	snprintf(want, sizeof(want), " %ld ", nr);
+	return strstr(nums, want);
+}
+
+/**
  * spk_status() - the status of one phase's program
  * @phase: "booting", "running" or "shutdown"
  * @out: receives "<insns> ok", "<insns> none" or "<insns> refused: ..."

@@ -327,21 +327,10 @@ static int wait_exit(struct env *e)
 	return status;
 }
 
-/* Is @nr in the recorded "@phase @arch" line? */
 static bool recorded(struct env *e, const char *phase, const char *arch,
 		     long nr)
 {
-	char text[16384], key[32], nums[16384], want[24];
-
-	if (spk_attr_read(&e->it, "recorded", text, sizeof(text)) < 0)
-		return false;
-	snprintf(key, sizeof(key), "%s %s", phase, arch);
-	if (spk_line_after(text, key, nums + 1, sizeof(nums) - 2))
-		return false;
-	nums[0] = ' ';
-	strcat(nums, " ");
-	snprintf(want, sizeof(want), " %ld ", nr);
-	return strstr(nums, want);
+	return spk_recorded(&e->it, phase, arch, nr);
 }
 
 static bool recorded_anywhere(struct env *e, long nr)
