@@ -54,33 +54,25 @@ enum {
 /* The result of a marker call: 0 or the errno it failed with. */
 static long marker(long nr)
 {
+	union {
+		struct sysinfo si;
+		struct rusage ru;
+		struct tms t;
+		struct itimerval it;
+	} out;
 	long ret;
 
 	switch (nr) {
-	case MARK_CHILD: {
-		struct sysinfo si;
-
-		ret = syscall(nr, &si);
+	case MARK_CHILD:	/* sysinfo(&out) */
+	case MARK_JOINER:	/* times(&out) */
+		ret = syscall(nr, &out);
 		break;
-	}
-	case MARK_HANDLER: {
-		struct rusage ru;
-
-		ret = syscall(nr, RUSAGE_SELF, &ru);
+	case MARK_HANDLER:
+		ret = syscall(nr, RUSAGE_SELF, &out);
 		break;
-	}
-	case MARK_JOINER: {
-		struct tms t;
-
-		ret = syscall(nr, &t);
+	case MARK_RUNNING:
+		ret = syscall(nr, ITIMER_REAL, &out);
 		break;
-	}
-	case MARK_RUNNING: {
-		struct itimerval it;
-
-		ret = syscall(nr, ITIMER_REAL, &it);
-		break;
-	}
 	default:	/* getpriority, sched_getscheduler, ..._priority_min */
 		ret = syscall(nr, 0, 0);
 	}

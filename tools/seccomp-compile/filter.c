@@ -137,7 +137,7 @@ static int add_allowed(scmp_filter_ctx ctx, const struct profile *p,
  */
 static const struct {
 	const char *newer;
-	const char *older[4];
+	const char *older[5];	/* NULL-terminated */
 } fallbacks[] = {
 	{ "clone3", { "clone" } },
 	{ "faccessat2", { "faccessat", "access" } },
@@ -152,8 +152,7 @@ static bool allows_older(const struct profile *p, size_t i)
 	const char *const *old;
 	int64_t nr;
 
-	for (old = fallbacks[i].older; old < fallbacks[i].older + 4 && *old;
-	     old++) {
+	for (old = fallbacks[i].older; *old; old++) {
 		nr = systab_number(ARCH_X86_64, *old);
 		if (nr >= 0 && profile_allows(p, ARCH_X86_64, (uint32_t)nr))
 			return true;
